@@ -1,0 +1,3 @@
+"""backprop: feed-forward neural networks with explicit, readable backpropagation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The math of backpropagation; imports numpy only."""

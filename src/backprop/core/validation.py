@@ -1,0 +1,135 @@
+"""The library's exceptions and the input checks every public entry point shares.
+
+Every error names the argument, what was expected and what was received, so a user can
+fix the call without reading our code. The classes subclass ``ValueError`` or
+``TypeError`` so that code written for numpy or scikit-learn catches them too.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BackpropError",
+    "ValidationError",
+    "ShapeError",
+    "InputTypeError",
+    "DivergenceError",
+    "as_float_matrix",
+    "check_positive_int",
+    "check_positive_float",
+    "check_probability",
+    "describe",
+]
+
+
+class BackpropError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class ValidationError(BackpropError, ValueError):
+    """An argument has the right type but a value the function cannot use."""
+
+
+class ShapeError(ValidationError):
+    """An array has the wrong number of dimensions or the wrong size along one."""
+
+
+class InputTypeError(BackpropError, TypeError):
+    """An argument has a type the function cannot use (strings, objects, complex...)."""
+
+
+class DivergenceError(BackpropError, FloatingPointError):
+    """Training produced a non-finite cost or gradient; the last finite parameters were kept."""
+
+
+def describe(value: Any) -> str:
+    """A short description of a received value for error messages."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_float_matrix(
+    X: Any,
+    name: str = "X",
+    *,
+    dtype: np.dtype | type | None = None,
+    ndim: int = 2,
+    allow_1d: bool = False,
+) -> np.ndarray:
+    """Convert ``X`` to a finite floating-point array of ``ndim`` dimensions.
+
+    Integers and booleans are converted to ``dtype`` (float64 when ``dtype`` is None and
+    ``X`` is not already floating point); strings, objects and complex numbers are
+    rejected with :class:`InputTypeError`; empty arrays, NaN and inf with
+    :class:`ValidationError`. With ``allow_1d`` a 1-D array becomes one column.
+    """
+    if X is None:
+        raise InputTypeError(f"{name}: expected an array of numbers, received None")
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise InputTypeError(f"{name}: expected a rectangular array of numbers ({exc})") from None
+    if arr.dtype.kind in "OUSVMm" or arr.dtype.kind == "c":
+        raise InputTypeError(
+            f"{name}: expected numbers (int or float), received {describe(arr)}"
+        )
+    if arr.ndim == 1 and allow_1d and ndim == 2:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != ndim:
+        hint = ""
+        if arr.ndim == 1 and ndim == 2:
+            hint = "; use X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+        raise ShapeError(
+            f"{name}: expected a {ndim}-D array, received shape {arr.shape}{hint}"
+        )
+    if arr.size == 0:
+        raise ValidationError(f"{name}: expected a non-empty array, received shape {arr.shape}")
+    if dtype is not None:
+        target = np.dtype(dtype)
+    elif arr.dtype.kind == "f":
+        target = arr.dtype
+    else:
+        target = np.dtype(np.float64)
+    if target.kind != "f":
+        raise InputTypeError(f"dtype: expected a floating-point dtype, received {target}")
+    arr = arr.astype(target, copy=False)
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValidationError(f"{name}: expected finite values, received {bad} NaN or inf entries")
+    return arr
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, requiring ``value >= minimum``; bools are rejected."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise InputTypeError(f"{name}: expected an integer >= {minimum}, received {describe(value)}")
+    if value < minimum:
+        raise ValidationError(f"{name}: expected an integer >= {minimum}, received {value}")
+    return int(value)
+
+
+def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a finite float > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise InputTypeError(f"{name}: expected a number, received {describe(value)}")
+    value = float(value)
+    bound = ">= 0" if allow_zero else "> 0"
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValidationError(f"{name}: expected a finite number {bound}, received {value}")
+    return value
+
+
+def check_probability(value: Any, name: str) -> float:
+    """Return ``value`` as a float in [0, 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise InputTypeError(f"{name}: expected a number in [0, 1), received {describe(value)}")
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValidationError(f"{name}: expected a number in [0, 1), received {value}")
+    return value
