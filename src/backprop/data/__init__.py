@@ -1,0 +1,5 @@
+"""Data for training: seeded toy data sets, CSV/NPZ loaders and preprocessing (numpy only)."""
+
+from .datasets import blobs, circles, moons, planar_flower, spirals, xor
+
+__all__ = ["planar_flower", "moons", "circles", "spirals", "xor", "blobs"]
