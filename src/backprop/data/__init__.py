@@ -2,6 +2,7 @@
 
 from .datasets import blobs, circles, moons, planar_flower, spirals, xor
 from .loaders import Dataset, load_csv, load_npz
+from .preprocessing import StandardScaler, encode_labels, one_hot, train_test_split
 
 __all__ = [
     "planar_flower",
@@ -13,4 +14,8 @@ __all__ = [
     "Dataset",
     "load_csv",
     "load_npz",
+    "train_test_split",
+    "StandardScaler",
+    "one_hot",
+    "encode_labels",
 ]

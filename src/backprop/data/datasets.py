@@ -29,7 +29,7 @@ from backprop.core.validation import (
     describe,
 )
 
-from ._seed import SeedLike, as_generator, check_int_seed, split_counts
+from ._common import SeedLike, as_generator, check_int_seed, split_counts
 
 __all__ = ["planar_flower", "moons", "circles", "spirals", "xor", "blobs"]
 

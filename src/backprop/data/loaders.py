@@ -29,7 +29,7 @@ from backprop.core.validation import (
     describe,
 )
 
-from ._seed import split_counts
+from ._common import check_float_dtype, split_counts
 
 __all__ = ["Dataset", "load_csv", "load_npz"]
 
@@ -84,16 +84,6 @@ def _check_path(path: Any, name: str = "path") -> str:
     if os.path.isdir(path):
         raise IsADirectoryError(f"{name}: expected a file, received the directory {path!r}")
     return path
-
-
-def _check_float_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise InputTypeError(f"dtype: expected a floating-point dtype, received {describe(dtype)}") from None
-    if dt.kind != "f":
-        raise InputTypeError(f"dtype: expected a floating-point dtype, received {dt}")
-    return dt
 
 
 def _check_shard(shard: Any) -> tuple[int, int] | None:
@@ -362,7 +352,7 @@ def load_csv(
         raise InputTypeError(f"delimiter: expected a one-character string, received {describe(delimiter)}")
     if not (header == "auto" if isinstance(header, str) else isinstance(header, bool)):
         raise ValidationError(f"header: expected 'auto', True or False, received {describe(header)}")
-    dt = _check_float_dtype(dtype)
+    dt = check_float_dtype(dtype)
     shard = _check_shard(shard)
 
     layout = _read_layout(path, delimiter, header, target)

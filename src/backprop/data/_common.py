@@ -1,4 +1,4 @@
-"""Turning a user's ``seed`` argument into a random generator without touching global state."""
+"""Private helpers shared by the data modules: seeds, even splits, dtype checks."""
 
 from __future__ import annotations
 
@@ -46,3 +46,14 @@ def split_counts(n: int, parts: int) -> list[int]:
     """
     base, extra = divmod(n, parts)
     return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+def check_float_dtype(dtype: object, name: str = "dtype") -> np.dtype:
+    """Return ``np.dtype(dtype)``, requiring a floating-point dtype."""
+    try:
+        dt = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        raise InputTypeError(f"{name}: expected a floating-point dtype, received {describe(dtype)}") from None
+    if dt.kind != "f":
+        raise InputTypeError(f"{name}: expected a floating-point dtype, received {dt}")
+    return dt
