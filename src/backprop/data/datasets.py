@@ -181,16 +181,16 @@ def xor(
 
     A cluster centred at ``(cx, cy)`` has label 1 when ``cx * cy < 0`` (the signs
     differ, "true XOR false") and 0 when ``cx * cy > 0``. Each cluster is isotropic with
-    standard deviation ``noise``. The clusters, in order ``(-1,-1)``, ``(1,1)`` [label 0],
-    ``(-1,1)``, ``(1,-1)`` [label 1], share ``n_samples`` as evenly as possible (earlier
-    clusters get one more), so the classes differ in size by at most one.
+    standard deviation ``noise``. The clusters, in order ``(-1,-1)`` [label 0],
+    ``(-1,1)`` [1], ``(1,1)`` [0], ``(1,-1)`` [1], share ``n_samples`` as evenly as
+    possible (earlier clusters get one more), so the classes differ in size by at most one.
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
     n_samples = check_positive_int(n_samples, "n_samples", minimum=4)
     noise = check_positive_float(noise, "noise", allow_zero=True)
     rng = as_generator(seed)
-    centers = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])
+    centers = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [1.0, -1.0]])
     counts = split_counts(n_samples, 4)
     X = np.repeat(centers, counts, axis=0) + rng.normal(scale=noise, size=(n_samples, 2))
     y = (np.repeat(centers[:, 0] * centers[:, 1], counts) < 0).astype(np.int64)
