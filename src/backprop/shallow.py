@@ -1,0 +1,180 @@
+"""The seed's own functions: a 2-layer network (tanh hidden, sigmoid output) in the seed's terms.
+
+Names, dictionary keys and shapes are those of the seed (the deep-learning course's
+"planar data classification" exercise): ``X`` is (n_x, m) with one example per
+column, ``Y`` is (1, m), parameters are ``{"W1", "b1", "W2", "b2"}``, the cache is
+``{"Z1", "A1", "Z2", "A2"}`` and gradients are ``{"dW1", "db1", "dW2", "db2"}``.
+
+This module holds no second copy of the equations: each function hands its arrays to
+:class:`backprop.core.Network` (``forward_columns``, ``backward_columns``,
+``cost_columns``) and returns the results in the seed's dictionaries. In float64 the
+numbers equal the seed's code to rounding (about 1e-15 relative): the only difference
+is that the engine applies 1/m to dZ2 instead of to dW and db.
+
+Randomness follows the course: ``initialize_parameters(..., seed=2)`` draws
+``np.random.randn(n_h, n_x) * 0.01`` from ``np.random.RandomState(seed)``, the same
+numbers as ``np.random.seed(seed)`` would give, without touching the global state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core.losses import get_loss
+from .core.network import Cache, Network
+from .core.validation import ShapeError, ValidationError, as_float_matrix, check_positive_float, check_positive_int
+
+__all__ = [
+    "initialize_parameters",
+    "forward_propagation",
+    "compute_cost",
+    "backward_propagation",
+    "update_parameters",
+    "nn_model",
+    "predict",
+]
+
+_PARAM_KEYS = ("W1", "b1", "W2", "b2")
+
+
+def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) -> dict[str, np.ndarray]:
+    """W1 (n_h, n_x) and W2 (n_y, n_h) from 0.01·N(0, 1); b1 (n_h, 1) and b2 (n_y, 1) zero.
+
+    ``seed`` seeds a ``numpy.random.RandomState`` (the course's ``np.random.seed(2)``).
+    """
+    n_x, n_h, n_y = (check_positive_int(v, name) for v, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
+    rs = np.random.RandomState(seed)
+    W1 = rs.randn(n_h, n_x) * 0.01
+    W2 = rs.randn(n_y, n_h) * 0.01
+    return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
+
+
+def _network(parameters: dict[str, np.ndarray]) -> Network:
+    """A float64 core network holding a copy of the seed's parameters."""
+    if not isinstance(parameters, dict) or any(k not in parameters for k in _PARAM_KEYS):
+        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
+        raise ValidationError(f"parameters: expected a dict with keys {list(_PARAM_KEYS)}, received {got}")
+    W1 = as_float_matrix(parameters["W1"], "parameters['W1']", dtype=np.float64)
+    W2 = as_float_matrix(parameters["W2"], "parameters['W2']", dtype=np.float64)
+    n_h, n_x = W1.shape
+    n_y = W2.shape[0]
+    expected = {"b1": (n_h, 1), "W2": (n_y, n_h), "b2": (n_y, 1)}
+    for key, shape in expected.items():
+        if np.shape(parameters[key]) != shape:
+            raise ShapeError(f"parameters[{key!r}]: expected shape {shape}, received {np.shape(parameters[key])}")
+    net = Network([n_x, n_h, n_y], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
+    for l, (W, b) in enumerate(((W1, parameters["b1"]), (W2, parameters["b2"]))):
+        net.weights[l][...] = W
+        net.biases[l][...] = b
+    return net
+
+
+def _columns(X: Any, n_x: int) -> np.ndarray:
+    X = as_float_matrix(X, "X", dtype=np.float64)
+    if X.shape[0] != n_x:
+        raise ShapeError(f"X: expected shape ({n_x}, m) (examples as columns, as in the seed), received {X.shape}")
+    return X
+
+
+def _labels(Y: Any, m: int, n_y: int = 1) -> np.ndarray:
+    Y = as_float_matrix(Y, "Y", dtype=np.float64)
+    if Y.shape != (n_y, m):
+        raise ShapeError(f"Y: expected shape ({n_y}, {m}) to match X's {m} examples, received {Y.shape}")
+    return Y
+
+
+def forward_propagation(X: Any, parameters: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Z1 = W1 X + b1, A1 = tanh(Z1), Z2 = W2 A1 + b2, A2 = σ(Z2).
+
+    X is (n_x, m). Returns A2 (1, m) and the cache ``{"Z1", "A1", "Z2", "A2"}``.
+    """
+    net = _network(parameters)
+    cache = net.forward_columns(_columns(X, net.layer_sizes[0]))
+    return cache.A[2], {"Z1": cache.Z[1], "A1": cache.A[1], "Z2": cache.Z[2], "A2": cache.A[2]}
+
+
+def compute_cost(A2: Any, Y: Any) -> float:
+    """Cross-entropy J = −(1/m) Σ_i [y log a + (1 − y) log(1 − a)] for A2 and Y of shape (1, m)."""
+    A2 = as_float_matrix(A2, "A2", dtype=np.float64)
+    m = A2.shape[1]
+    Y = _labels(Y, m, A2.shape[0])
+    return get_loss("binary_crossentropy").value(A2, Y, 1.0 / m)
+
+
+def backward_propagation(
+    parameters: dict[str, np.ndarray], cache: dict[str, np.ndarray], X: Any, Y: Any
+) -> dict[str, np.ndarray]:
+    """The seed's backward pass, by the core engine.
+
+    dZ2 = A2 − Y;  dW2 = (1/m) dZ2 A1ᵀ;  db2 = (1/m) Σ dZ2;
+    dZ1 = W2ᵀ dZ2 ⊙ (1 − A1²);  dW1 = (1/m) dZ1 Xᵀ;  db1 = (1/m) Σ dZ1.
+
+    parameters: W1, b1, W2, b2; cache: Z1, A1, Z2, A2 from :func:`forward_propagation`;
+    X (n_x, m); Y (1, m). Returns ``{"dW1", "db1", "dW2", "db2"}`` with the shapes of the
+    parameters.
+    """
+    net = _network(parameters)
+    X = _columns(X, net.layer_sizes[0])
+    m = X.shape[1]
+    Y = _labels(Y, m, net.layer_sizes[2])
+    if not isinstance(cache, dict) or any(k not in cache for k in ("Z1", "A1", "Z2", "A2")):
+        raise ValidationError("cache: expected the dict with keys Z1, A1, Z2, A2 from forward_propagation")
+    core_cache = Cache(net.layer_sizes, m, net.dtype)
+    core_cache.A[0] = X
+    for l in (1, 2):
+        Z = as_float_matrix(cache[f"Z{l}"], f"cache['Z{l}']", dtype=np.float64)
+        A = as_float_matrix(cache[f"A{l}"], f"cache['A{l}']", dtype=np.float64)
+        if Z.shape != (net.layer_sizes[l], m) or A.shape != Z.shape:
+            raise ShapeError(f"cache['Z{l}'], cache['A{l}']: expected shape {(net.layer_sizes[l], m)}, received {Z.shape}, {A.shape}")
+        core_cache.Z[l], core_cache.G[l], core_cache.A[l] = Z, A, A
+    grad = net.backward_columns(core_cache, Y, 1.0 / m)
+    (dW1, dW2), (db1, db2) = net.unflatten(grad)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def update_parameters(
+    parameters: dict[str, np.ndarray], grads: dict[str, np.ndarray], learning_rate: float = 1.2
+) -> dict[str, np.ndarray]:
+    """One gradient-descent step, θ ← θ − α dθ, returned as a new dict (inputs unchanged)."""
+    learning_rate = check_positive_float(learning_rate, "learning_rate")
+    _network(parameters)  # validates the parameters
+    for key in _PARAM_KEYS:
+        if np.shape(grads.get("d" + key)) != np.shape(parameters[key]):
+            raise ShapeError(f"grads['d{key}']: expected shape {np.shape(parameters[key])}, received {np.shape(grads.get('d' + key))}")
+    return {key: parameters[key] - learning_rate * grads["d" + key] for key in _PARAM_KEYS}
+
+
+def nn_model(
+    X: Any,
+    Y: Any,
+    n_h: int,
+    num_iterations: int = 10000,
+    learning_rate: float = 1.2,
+    print_cost: bool = False,
+    seed: int | None = 2,
+) -> dict[str, np.ndarray]:
+    """Train the seed's network: initialise, then forward, cost, backward, update, repeated.
+
+    X (n_x, m), Y (1, m). Prints the cost every 1000 iterations when ``print_cost``.
+    Returns the learned parameters.
+    """
+    X = as_float_matrix(X, "X", dtype=np.float64)
+    Y = _labels(Y, X.shape[1], np.shape(Y)[0] if np.ndim(Y) == 2 else 1)
+    num_iterations = check_positive_int(num_iterations, "num_iterations", minimum=0)
+    parameters = initialize_parameters(X.shape[0], n_h, Y.shape[0], seed=seed)
+    for i in range(num_iterations):
+        A2, cache = forward_propagation(X, parameters)
+        cost = compute_cost(A2, Y)
+        grads = backward_propagation(parameters, cache, X, Y)
+        parameters = update_parameters(parameters, grads, learning_rate)
+        if print_cost and i % 1000 == 0:
+            print(f"Cost after iteration {i}: {cost:f}")
+    return parameters
+
+
+def predict(parameters: dict[str, np.ndarray], X: Any) -> np.ndarray:
+    """Class predictions (1, m): 1 where A2 > 0.5, else 0."""
+    A2, _ = forward_propagation(X, parameters)
+    return (A2 > 0.5).astype(np.int64)
