@@ -140,8 +140,9 @@ class ReLU(Activation):
         return np.greater(Z, 0, out=_buffer(Z, out))
 
     def backward(self, dA, Z, A, out=None):
-        # dZ = dA where Z > 0, else 0: one pass, and safe in place (out is dA).
-        return np.multiply(dA, Z > 0, out=out)
+        # relu'(z) = 1[z > 0] = sign(A): from the cache, in the float dtype (no boolean buffer).
+        out = np.sign(A, out=out)
+        return np.multiply(out, dA, out=out)
 
 
 class LeakyReLU(Activation):
@@ -268,8 +269,9 @@ class Softmax(Activation):
         raise TypeError("softmax has no element-wise derivative; use backward (its Jacobian-vector product)")
 
     def backward(self, dA, Z, A, out=None):
-        weighted = np.multiply(A, dA).sum(axis=0, keepdims=True)  # Σ_k A_k dA_k, shape (1, m)
-        out = np.subtract(dA, weighted, out=out)
+        out = np.multiply(A, dA, out=out)
+        weighted = np.add.reduce(out, axis=0)  # Σ_k A_k dA_k, one per column, shape (m,)
+        np.subtract(dA, weighted, out=out)
         return np.multiply(out, A, out=out)
 
 

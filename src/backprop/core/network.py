@@ -78,7 +78,8 @@ class Cache:
             self._mask_buffer[l] = np.empty_like(self.G[l])
         mask = self._mask_buffer[l]
         rng.random(dtype=mask.dtype, out=mask)  # u ~ U[0, 1)
-        np.greater_equal(mask, rate, out=mask)
+        np.add(mask, 1.0 - rate, out=mask)  # ⌊u + 1 − rate⌋ = 1[u ≥ rate], without a bool buffer
+        np.floor(mask, out=mask)
         mask *= 1.0 / (1.0 - rate)
         self.mask[l] = mask
         self.A[l] = np.multiply(self.G[l], mask, out=self._dropped[l])
@@ -291,8 +292,8 @@ class Network:
     def cost_columns(self, cache: Cache, Y: np.ndarray, coef: float | np.ndarray) -> float:
         """J from a forward pass's cache: from the logits for a canonical pair (stable)."""
         L = self.n_layers
-        if self.fused_output:
-            return self.loss.value_from_logits(cache.Z[L], Y, coef)
+        if self.fused_output:  # dA[L] is free until the backward pass: the cost's scratch
+            return self.loss.value_from_logits(cache.Z[L], Y, coef, scratch=cache.dA[L])
         return self.loss.value(cache.A[L], Y, coef)
 
     def add_l2(self, grad: np.ndarray | None, l2_over_m: float, scratch: np.ndarray | None = None) -> float:
