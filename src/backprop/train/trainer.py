@@ -286,7 +286,7 @@ class Trainer:
         return logs
 
     def evaluate(self, data: Dataset) -> dict[str, float]:
-        """Mean cost (with the L2 term) and accuracy on prepared data, inference mode, in chunks."""
+        """Mean data cost (no L2 term) and accuracy on prepared data, inference mode, in chunks."""
         net = self.net
         cost = correct = 0.0
         total = float(data.m if data.w is None else data.w.sum())
@@ -298,8 +298,6 @@ class Trainer:
             cost += net.cost_columns(cache, Y, coef)
             labels = data.labels if data.labels is None or idx is None else data.labels[idx]
             correct += _correct(net, cache.A[net.n_layers], Y, labels)
-        if self.l2:
-            cost += net.add_l2(None, self.l2 / total)
         logs = {"loss": cost}
         if net.task != "regression":
             logs["accuracy"] = correct / data.m
@@ -339,7 +337,9 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
-            with _StopFlag() as stop:
+            # Overflow shows up as a non-finite cost or gradient, which raises DivergenceError
+            # with a clear message; numpy's own warnings would only repeat it less clearly.
+            with _StopFlag() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if isinstance(self.optimizer, LBFGS):
                     self._run_lbfgs(data, epochs, validation, callbacks, history, stop, early_stopping,
                                     monitor, maximize, patience, min_delta)
@@ -507,7 +507,7 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
     n_val = int(round(m * validation_split))
     if n_val < 1 or n_val >= m:
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
-    order = np.random.default_rng(seed if not isinstance(seed, np.random.Generator) else None).permutation(m)
+    order = np.random.default_rng(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
