@@ -24,7 +24,14 @@ import numpy as np
 
 from .core.losses import get_loss
 from .core.network import Cache, Network
-from .core.validation import ShapeError, ValidationError, as_float_matrix, check_positive_float, check_positive_int
+from .core.validation import (
+    ShapeError,
+    ValidationError,
+    as_float_matrix,
+    check_positive_float,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = [
     "initialize_parameters",
@@ -45,7 +52,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
     ``seed`` seeds a ``numpy.random.RandomState`` (the course's ``np.random.seed(2)``).
     """
     n_x, n_h, n_y = (check_positive_int(v, name) for v, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
-    rs = np.random.RandomState(seed)
+    rs = np.random.RandomState(None if seed is None else check_seed(seed, below=2**32))
     W1 = rs.randn(n_h, n_x) * 0.01
     W2 = rs.randn(n_y, n_h) * 0.01
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}

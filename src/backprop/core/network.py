@@ -39,6 +39,7 @@ from .validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
+    as_generator,
     check_positive_int,
     describe,
 )
@@ -210,7 +211,7 @@ class Network:
 
     def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Network":
         """(Re-)draw every weight with ``init`` and set every bias to zero, in place."""
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = as_generator(seed)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * self.n_layers
         if len(inits) != self.n_layers:
             raise ValidationError(f"init: expected one per layer ({self.n_layers}) or one for all, received {len(inits)}")

@@ -22,6 +22,8 @@ __all__ = [
     "check_positive_int",
     "check_positive_float",
     "check_probability",
+    "check_seed",
+    "as_generator",
     "describe",
 ]
 
@@ -133,3 +135,27 @@ def check_probability(value: Any, name: str) -> float:
     if not 0.0 <= value < 1.0:
         raise ValidationError(f"{name}: expected a number in [0, 1), received {value}")
     return value
+
+
+def check_seed(seed: Any, name: str = "seed", *, below: int | None = None) -> int:
+    """Return ``seed`` as a non-negative Python int (``< below`` when given); bools and other types are rejected."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
+        raise InputTypeError(
+            f"{name}: expected an int, None or a numpy.random.Generator, received {describe(seed)}"
+        )
+    if seed < 0 or (below is not None and seed >= below):
+        bound = "a non-negative int" if below is None else f"an int in [0, {below})"
+        raise ValidationError(f"{name}: expected {bound}, received {seed}")
+    return int(seed)
+
+
+def as_generator(seed: Any, name: str = "seed") -> np.random.Generator:
+    """A :class:`numpy.random.Generator` for ``seed``: None (fresh randomness), an int, or a Generator (used as is).
+
+    The global ``np.random`` state is never read or written.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(check_seed(seed, name))

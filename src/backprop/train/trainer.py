@@ -34,6 +34,7 @@ from ..core.validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
+    as_generator,
     check_positive_float,
     check_positive_int,
     check_probability,
@@ -143,7 +144,7 @@ class Trainer:
         self.schedule = None if isinstance(self.optimizer, LBFGS) else as_schedule(rate)
         self.batch_size = None if batch_size is None else check_positive_int(batch_size, "batch_size")
         self.shuffle = bool(shuffle)
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.rng = as_generator(seed)
         self.l2 = check_positive_float(l2, "l2", allow_zero=True)
         self.dropout = self._dropout_rates(dropout)
         self.clip_norm = None if clip_norm is None else check_positive_float(clip_norm, "clip_norm")
@@ -507,7 +508,7 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
     n_val = int(round(m * validation_split))
     if n_val < 1 or n_val >= m:
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
-    order = np.random.default_rng(seed).permutation(m)  # a Generator seed is used (and advanced) as is
+    order = as_generator(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
