@@ -53,7 +53,11 @@ def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if len(text) <= 60:
+        return text
+    if isinstance(value, (list, tuple, dict)):  # e.g. a tuple of arrays: its type says more than its start
+        return f"{type(value).__name__} of length {len(value)}"
+    return text[:57] + "..."
 
 
 def as_float_matrix(
@@ -78,8 +82,10 @@ def as_float_matrix(
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise InputTypeError(f"{name}: expected a rectangular array of numbers ({exc})") from None
     if arr.dtype.kind in "OUSVMm" or arr.dtype.kind == "c":
+        # a dict or a str becomes a 0-d object/str array: echo what the caller passed
+        received = X if arr.ndim == 0 and not isinstance(X, np.ndarray) else arr
         raise InputTypeError(
-            f"{name}: expected numbers (int or float), received {describe(arr)}"
+            f"{name}: expected numbers (int or float), received {describe(received)}"
         )
     if arr.ndim == 1 and allow_1d and ndim == 2:
         arr = arr.reshape(-1, 1)
