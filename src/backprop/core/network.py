@@ -132,6 +132,10 @@ class Network:
         L = len(sizes) - 1
         if isinstance(activations, (str, Activation)):
             activations = [activations] * L
+        if not isinstance(activations, Sequence | np.ndarray):
+            raise InputTypeError(
+                f"activations: expected a name, an Activation or one per layer, received {describe(activations)}"
+            )
         activations = list(activations)
         if len(activations) != L:
             raise ValidationError(
@@ -155,7 +159,9 @@ class Network:
                 f"such as 'sigmoid' or 'softmax', received {output.name!r}"
             )
         if output.name == "softmax" and sizes[-1] < 2:
-            raise ValidationError("activations: a softmax output needs at least 2 units; use 'sigmoid' for one")
+            raise ValidationError(
+                f"activations: a softmax output needs at least 2 units, received {sizes[-1]}; use 'sigmoid' for one"
+            )
         # Canonical pair: g' cancels against dJ/dA and dZ[L] = c ⊙ (A − Y).
         self.fused_output = self.loss.canonical_activation == output.name
 
@@ -216,8 +222,11 @@ class Network:
         if len(inits) != self.n_layers:
             raise ValidationError(f"init: expected one per layer ({self.n_layers}) or one for all, received {len(inits)}")
         for l, (W, spec) in enumerate(zip(self.weights, inits)):
-            f = auto_initializer(self.activations[l].name) if spec == "auto" else get_initializer(spec)
-            np.copyto(W, f(W.shape[0], W.shape[1], rng, self.dtype))
+            f = auto_initializer(self.activations[l].name) if isinstance(spec, str) and spec == "auto" else get_initializer(spec)
+            drawn = as_float_matrix(f(W.shape[0], W.shape[1], rng, self.dtype), f"init (layer {l + 1})", dtype=self.dtype)
+            if drawn.shape != W.shape:
+                raise ShapeError(f"init (layer {l + 1}): expected an array of shape {W.shape}, received shape {drawn.shape}")
+            np.copyto(W, drawn)
         for b in self.biases:
             b.fill(0)
         return self
