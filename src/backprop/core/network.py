@@ -202,6 +202,9 @@ class Network:
             raise ShapeError(f"params: expected shape {self._params.shape}, received {value.shape}")
         if value.dtype.kind not in "fiu":
             raise InputTypeError(f"params: expected numbers, received {describe(value)}")
+        if not np.isfinite(value).all():
+            bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+            raise ValidationError(f"params: expected finite values, received {bad} NaN or inf entries")
         np.copyto(self._params, value, casting="same_kind" if value.dtype.kind == "f" else "unsafe")
 
     def layer_slices(self) -> list[tuple[slice, slice]]:
