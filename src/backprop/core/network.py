@@ -337,33 +337,52 @@ class Network:
             raise ShapeError(f"X: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
         return X.T
 
-    def targets(self, Y: Any, m: int) -> np.ndarray:
+    def targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         """Validate Y and return it as columns (n_L, m) in the network's dtype.
 
         Accepts (m, n_L); a 1-D (m,) array for one output; and integer class labels
-        (m,) for a softmax output, which are one-hot encoded.
+        (m,) for a softmax (or categorical cross-entropy) output, which are one-hot encoded.
+        Targets of a cross-entropy loss must lie in [0, 1]. ``name`` is the argument's name
+        in error messages.
         """
         n_out = self.layer_sizes[-1]
         if Y is None:
-            raise InputTypeError("Y: expected an array of targets, received None")
+            raise InputTypeError(f"{name}: expected an array of targets, received None")
         Y_arr = np.asarray(Y)
         if Y_arr.ndim == 1 and n_out > 1:
-            labels = as_float_matrix(Y_arr, "Y", ndim=1)
+            if not (self.task == "multiclass" or self.activations[-1].name == "softmax"):
+                raise ShapeError(
+                    f"{name}: expected shape ({m}, {n_out}) for {n_out} outputs, received shape {Y_arr.shape}; "
+                    "1-D class labels need a softmax output"
+                )
+            labels = as_float_matrix(Y_arr, name, ndim=1)
             if labels.shape[0] != m:
-                raise ShapeError(f"Y: expected {m} labels to match X's rows, received {labels.shape[0]}")
-            if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= n_out:
+                raise ShapeError(f"{name}: expected {m} labels to match X's rows, received {labels.shape[0]}")
+            bad = (labels != np.round(labels)) | (labels < 0) | (labels >= n_out)
+            if bad.any():
+                row = int(np.argmax(bad))
                 raise ValidationError(
-                    f"Y: 1-D targets for {n_out} outputs must be integer class labels in [0, {n_out - 1}], "
-                    f"received values in [{labels.min()}, {labels.max()}]"
+                    f"{name}: 1-D targets for {n_out} outputs must be integer class labels in [0, {n_out - 1}], "
+                    f"received values in [{labels.min()}, {labels.max()}] (row {row}: {float(labels[row])})"
                 )
             one_hot = np.zeros((n_out, m), dtype=self.dtype)
             one_hot[labels.astype(np.intp), np.arange(m)] = 1
             return one_hot
-        Y_arr = as_float_matrix(Y_arr, "Y", dtype=self.dtype, allow_1d=True)
+        Y_arr = as_float_matrix(Y_arr, name, dtype=self.dtype, allow_1d=True)
         if Y_arr.shape[0] != m:
-            raise ShapeError(f"Y: expected {m} rows to match X, received shape {Y_arr.shape}")
+            raise ShapeError(f"{name}: expected {m} rows to match X, received shape {Y_arr.shape}")
         if Y_arr.shape[1] != n_out:
-            raise ShapeError(f"Y: expected {n_out} outputs (shape ({m}, {n_out})), received shape {Y_arr.shape}")
+            raise ShapeError(f"{name}: expected {n_out} outputs (shape ({m}, {n_out})), received shape {Y_arr.shape}")
+        if self.loss.needs_probabilities:
+            low, high = Y_arr.min(), Y_arr.max()
+            if low < 0 or high > 1:
+                hint = ""
+                if n_out == 1 and high > 1 and np.array_equal(Y_arr, np.round(Y_arr)):
+                    hint = f"; {int(high) + 1} classes need a softmax output with {int(high) + 1} units"
+                raise ValidationError(
+                    f"{name}: expected targets in [0, 1] for the loss {self.loss.name!r}, "
+                    f"received values in [{float(low)}, {float(high)}]{hint}"
+                )
         return np.ascontiguousarray(Y_arr.T)
 
     @staticmethod
@@ -375,7 +394,10 @@ class Network:
         if w.shape[0] != m:
             raise ShapeError(f"sample_weight: expected {m} weights to match X's rows, received {w.shape[0]}")
         if (w < 0).any() or w.sum() <= 0:
-            raise ValidationError("sample_weight: expected non-negative weights with a positive sum")
+            raise ValidationError(
+                "sample_weight: expected non-negative weights with a positive sum, "
+                f"received a minimum of {float(w.min())} and a sum of {float(w.sum())}"
+            )
         return w / w.sum()
 
     def forward(
