@@ -40,6 +40,7 @@ from .validation import (
     ValidationError,
     as_float_matrix,
     as_generator,
+    check_positive_float,
     check_positive_int,
     describe,
 )
@@ -426,6 +427,7 @@ class Network:
 
     def cost_and_gradient(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> tuple[float, np.ndarray]:
         """(J, dJ/dparams) on the data; with ``l2`` = λ adds λ/(2m)Σ‖W‖² and (λ/m)W (m = Σ weights)."""
+        l2 = check_positive_float(l2, "l2", allow_zero=True)
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
@@ -439,6 +441,7 @@ class Network:
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> float:
         """J on the data (inference mode), with the L2 term when ``l2`` > 0."""
+        l2 = check_positive_float(l2, "l2", allow_zero=True)
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
