@@ -42,6 +42,7 @@ from .validation import (
     as_generator,
     check_positive_float,
     check_positive_int,
+    check_probability,
     describe,
 )
 
@@ -235,6 +236,23 @@ class Network:
             b.fill(0)
         return self
 
+    def dropout_rates(self, dropout: Any) -> list[float] | None:
+        """Validated drop rates for :meth:`forward_columns`: one per layer 1 … L (the output's is 0).
+
+        ``dropout`` is one rate in [0, 1) for every hidden layer or a sequence of one per hidden
+        layer (L − 1). Returns None when every rate is 0.
+        """
+        hidden = self.n_layers - 1
+        if isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool):
+            rates = [check_probability(dropout, "dropout")] * hidden
+        elif isinstance(dropout, Sequence | np.ndarray) and not isinstance(dropout, str):
+            if len(dropout) != hidden:
+                raise ValidationError(f"dropout: expected one rate per hidden layer ({hidden}), received {len(dropout)}")
+            rates = [check_probability(r, f"dropout[{i}]") for i, r in enumerate(dropout)]
+        else:
+            raise InputTypeError(f"dropout: expected a rate or a list of rates, received {describe(dropout)}")
+        return rates + [0.0] if any(rates) else None
+
     # ----------------------------------------------------------------- the engine
     def make_cache(self, m: int) -> Cache:
         """Buffers for a forward and backward pass over m examples."""
@@ -411,10 +429,13 @@ class Network:
     ) -> tuple[np.ndarray, Cache]:
         """Forward pass. ``X`` (n_samples, n_features) → (output (n_samples, n_L), cache).
 
-        Dropout (rates per hidden layer) applies only with ``training=True`` and an ``rng``.
+        Dropout (one rate, or one per hidden layer) applies only with ``training=True`` and an ``rng``.
         """
-        if training and dropout is not None and rng is None:
-            raise ValidationError("rng: dropout in training mode needs a numpy.random.Generator")
+        if training and dropout is not None:
+            dropout = self.dropout_rates(dropout)
+            if dropout is not None and not isinstance(rng, np.random.Generator):
+                error = ValidationError if rng is None else InputTypeError
+                raise error(f"rng: dropout in training mode needs a numpy.random.Generator, received {describe(rng)}")
         cache = self.forward_columns(self._columns(X), training=training, dropout=dropout, rng=rng)
         return cache.A[self.n_layers].T, cache
 

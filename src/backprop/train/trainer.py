@@ -146,7 +146,7 @@ class Trainer:
         self.shuffle = bool(shuffle)
         self.rng = as_generator(seed)
         self.l2 = check_positive_float(l2, "l2", allow_zero=True)
-        self.dropout = self._dropout_rates(dropout)
+        self.dropout = net.dropout_rates(dropout)
         self.clip_norm = None if clip_norm is None else check_positive_float(clip_norm, "clip_norm")
         self.comm = LocalComm() if comm is None else comm
         if not isinstance(self.comm, Communicator):
@@ -166,18 +166,6 @@ class Trainer:
         self._gather: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         if self.comm.size > 1:
             self.comm.bcast_(net.params)
-
-    def _dropout_rates(self, dropout: Any) -> list[float] | None:
-        hidden = self.net.n_layers - 1
-        if isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool):
-            rates = [check_probability(dropout, "dropout")] * hidden
-        elif isinstance(dropout, Sequence) and not isinstance(dropout, str):
-            if len(dropout) != hidden:
-                raise ValidationError(f"dropout: expected one rate per hidden layer ({hidden}), received {len(dropout)}")
-            rates = [check_probability(r, f"dropout[{i}]") for i, r in enumerate(dropout)]
-        else:
-            raise InputTypeError(f"dropout: expected a rate or a list of rates, received {describe(dropout)}")
-        return rates + [0.0] if any(rates) else None
 
     # ------------------------------------------------------------------ one step
     def _cache(self, m: int):
