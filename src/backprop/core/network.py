@@ -345,15 +345,15 @@ class Network:
         return 0.5 * l2_over_m * float(w @ w)
 
     # ------------------------------------------------------------ the public API
-    def _columns(self, X: Any) -> np.ndarray:
+    def _columns(self, X: Any, name: str = "X") -> np.ndarray:
         """Validate X (n_samples, n_features) and return its columns view (n_features, n_samples)."""
-        X = as_float_matrix(X, "X", dtype=self.dtype)
+        X = as_float_matrix(X, name, dtype=self.dtype)
         n_in = self.layer_sizes[0]
         if X.shape[1] != n_in:
             hint = ""
             if X.shape[0] == n_in:
                 hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the seed's (n_x, m))"
-            raise ShapeError(f"X: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
+            raise ShapeError(f"{name}: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
         return X.T
 
     def targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:

@@ -53,11 +53,12 @@ _EVAL_CHUNK = 8192  # examples per forward pass when evaluating (bounds memory)
 class Dataset:
     """Training data prepared once: rows X (m, n_0), targets Y (m, n_L), weights w (m,) or None."""
 
-    def __init__(self, net: Network, X: Any, Y: Any, sample_weight: Any = None, class_weight: Any = None):
-        A0 = net._columns(X)
+    def __init__(self, net: Network, X: Any, Y: Any, sample_weight: Any = None, class_weight: Any = None,
+                 names: tuple[str, str] = ("X", "Y")):
+        A0 = net._columns(X, names[0])
         self.m = A0.shape[1]
         self.X = np.ascontiguousarray(A0.T)
-        self.Y = net.targets(Y, self.m)  # (n_L, m), C-contiguous: batches are gathered by column
+        self.Y = net.targets(Y, self.m, names[1])  # (n_L, m), C-contiguous: batches are gathered by column
         # Class of each example (multiclass), for accuracy without an arg max over Y every step.
         self.labels = self.Y.argmax(axis=0) if net.task == "multiclass" else None
         w = None
@@ -309,6 +310,13 @@ class Trainer:
     ) -> History:
         """Train for ``epochs`` epochs (fewer if stopped) and return the history."""
         epochs = check_positive_int(epochs, "epochs")
+        if callbacks is None or isinstance(callbacks, (str, Callback)) or not isinstance(callbacks, Sequence):
+            raise InputTypeError(f"callbacks: expected a list of Callback objects, received {describe(callbacks)}")
+        for i, cb in enumerate(callbacks):
+            if not isinstance(cb, Callback):
+                raise InputTypeError(f"callbacks[{i}]: expected a backprop.Callback instance, received {describe(cb)}")
+        if not isinstance(monitor, str):
+            raise InputTypeError(f"monitor: expected a logged name such as 'val_loss', received {describe(monitor)}")
         patience = check_positive_int(patience, "patience", minimum=0)
         min_delta = check_positive_float(min_delta, "min_delta", allow_zero=True)
         if validation is None and monitor.startswith("val_"):
@@ -488,7 +496,8 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise InputTypeError(f"validation_data: expected (X_val, Y_val[, sample_weight]), received {describe(validation_data)}")
-        return X, Y, sample_weight, Dataset(net, *validation_data[:2], *validation_data[2:])
+        return X, Y, sample_weight, Dataset(net, *validation_data[:2], *validation_data[2:],
+                                            names=("validation_data[0]", "validation_data[1]"))
     if not validation_split:
         return X, Y, sample_weight, None
     X = as_float_matrix(X, "X", dtype=net.dtype)
