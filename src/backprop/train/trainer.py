@@ -219,7 +219,7 @@ class Trainer:
             )
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
-        self.optimizer.step(net.params, grad, self._lr)
+        self.optimizer.step(net.params, grad, self._rate(self.step))
         self.step += 1
         return cost, float(reduced[-1])
 
@@ -229,10 +229,14 @@ class Trainer:
             buffer = self._coefs[m] = np.empty(m, dtype=self.net.dtype)
         return buffer
 
+    def _rate(self, step: int) -> float:
+        """The schedule's learning rate for update number ``step`` (0 for the first)."""
+        return float(self.schedule(step))
+
     @property
     def _lr(self) -> float:
         """The learning rate of the last step taken (of the first, before any)."""
-        return float(self.schedule(max(self.step - 1, 0)))
+        return self._rate(max(self.step - 1, 0))
 
     # ----------------------------------------------------------------- an epoch
     def _batches(self, m: int):
