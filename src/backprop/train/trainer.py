@@ -23,6 +23,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,7 @@ class Trainer:
         self.grad = self._reduced[:n]
         self._scratch = np.empty(n, dtype=net.dtype)
         self._best = np.empty(n, dtype=net.dtype)
+        self._previous = np.empty(n, dtype=net.dtype)  # the parameters before the update (restored on overflow)
         self._caches: dict[int, Any] = {}
         self._coefs: dict[int, np.ndarray] = {}
         self._gather: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -219,7 +221,17 @@ class Trainer:
             )
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
-        self.optimizer.step(net.params, grad, self._rate(self.step))
+        lr = self._rate(self.step)
+        np.copyto(self._previous, net.params)
+        self.optimizer.step(net.params, grad, lr)
+        # 0·θ sums to 0 for finite θ and to NaN when an entry overflowed: a check without a temporary
+        if not math.isfinite(float(np.multiply(net.params, 0.0, out=self._scratch).sum())):
+            np.copyto(net.params, self._previous)
+            raise DivergenceError(
+                f"training diverged at epoch {self.epoch}, step {self.step}: the update with learning rate {lr} "
+                "overflowed the parameters; the learning rate may be too high. "
+                "The parameters before this update were kept."
+            )
         self.step += 1
         return cost, float(reduced[-1])
 
@@ -230,8 +242,14 @@ class Trainer:
         return buffer
 
     def _rate(self, step: int) -> float:
-        """The schedule's learning rate for update number ``step`` (0 for the first)."""
-        return float(self.schedule(step))
+        """The schedule's learning rate for update number ``step`` (0 for the first), checked."""
+        value = self.schedule(step)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+            raise InputTypeError(f"learning_rate: the schedule returned {describe(value)} at step {step}; expected a number")
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise ValidationError(f"learning_rate: the schedule returned {value} at step {step}; expected a finite number >= 0")
+        return value
 
     @property
     def _lr(self) -> float:
