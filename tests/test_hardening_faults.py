@@ -28,3 +28,105 @@ def test_update_k_uses_the_schedules_rate_for_step_k():
     np.testing.assert_allclose(net.params, manual.params, rtol=1e-14)
     assert h["lr"] == pytest.approx([0.1, 0.05, 0.1 / 3])  # the logged rate is the one used
     assert sorted(set(seen)) == [0, 1, 2]
+
+
+# ============================================================ huge learning rates, every optimizer
+OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
+HUGE_RATES = [1e3, 1e30, 1e300, 1e307]
+# (hidden activation, output activation, loss): every activation appears, every loss with a compatible output
+ARCHITECTURES = [
+    ("tanh", "sigmoid", "binary_crossentropy"),
+    ("relu", "identity", "mse"),
+    ("gelu", "softmax", "categorical_crossentropy"),
+    ("elu", "tanh", "mae"),
+    ("silu", "identity", "huber"),
+    ("leaky_relu", "sigmoid", "mse"),
+    ("softplus", "softmax", "binary_crossentropy"),
+    ("sigmoid", "sigmoid", "categorical_crossentropy"),
+    ("identity", "softplus", "huber"),
+]
+
+
+def _problem(output: str, loss: str, dtype, rng, X=None):
+    X = rng.normal(size=(40, 3)) * 3 if X is None else X
+    m = X.shape[0]
+    n_out = 3 if output == "softmax" else 1
+    if loss == "categorical_crossentropy" and output != "softmax":
+        n_out = 3
+    if loss in ("binary_crossentropy", "categorical_crossentropy"):
+        labels = rng.integers(0, n_out if n_out > 1 else 2, m)
+        Y = np.eye(n_out)[labels] if n_out > 1 else labels
+    else:
+        Y = X[:, :1] * 5 + 1
+    return X.astype(dtype), Y, n_out
+
+
+def _train_or_diverge(net, X, Y, **options):
+    """fit; return 'finite' or 'diverged', asserting the parameters are finite either way."""
+    try:
+        history = net.fit(X, Y, **options)
+    except bp.DivergenceError:
+        outcome = "diverged"
+    else:
+        assert np.isfinite(history.history.get("loss", [])).all()  # L-BFGS may converge before an iteration
+        outcome = "finite"
+    assert np.isfinite(net.params).all(), "non-finite parameters left behind"
+    assert net.params.dtype == net.dtype
+    return outcome
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("arch", ARCHITECTURES, ids=["-".join(a) for a in ARCHITECTURES])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_huge_learning_rates_keep_the_last_finite_parameters(optimizer, arch, dtype):
+    hidden, output, loss = arch
+    rng = np.random.default_rng(1)
+    X, Y, n_out = _problem(output, loss, dtype, rng)
+    for lr in HUGE_RATES:
+        net = bp.Network([3, 5, n_out], [hidden, output], loss, seed=0, dtype=dtype)
+        _train_or_diverge(net, X, Y, optimizer=optimizer, learning_rate=lr, epochs=20, batch_size=8, seed=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_lbfgs_on_overflowing_data_keeps_finite_parameters(dtype):
+    pytest.importorskip("scipy")
+    rng = np.random.default_rng(2)
+    for scale in (1.0, 1e4, 1e30, 1e150 if dtype == np.float64 else 1e30):
+        X = (rng.normal(size=(30, 3)) * scale).astype(dtype)
+        for hidden, output, loss in ARCHITECTURES[:4]:
+            _, Y, n_out = _problem(output, loss, dtype, rng, X)
+            net = bp.Network([3, 4, n_out], [hidden, output], loss, seed=0, dtype=dtype)
+            _train_or_diverge(net, X, Y, optimizer="lbfgs", epochs=15, batch_size=None)
+
+
+def test_adamw_overflow_restores_the_parameters_before_the_update():
+    """Regression: the divergence check ran before the update only, so AdamW's decay
+    θ ← θ(1 − αλ) with a huge α left inf/NaN parameters behind."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    net = bp.Network([3, 4, 1], ["tanh", "sigmoid"], "bce", seed=0)
+    before = net.params.copy()
+    with pytest.raises(bp.DivergenceError, match="overflowed the parameters"):
+        net.fit(X, y, optimizer="adamw", learning_rate=1e307, epochs=5, batch_size=None)
+    assert np.isfinite(net.params).all()
+    assert not np.array_equal(net.params, before)  # the finite updates before the overflow are kept
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
+def test_a_schedule_returning_a_bad_rate_stops_before_the_update(bad):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    net = bp.Network([3, 4, 1], ["tanh", "sigmoid"], "bce", seed=0)
+    with pytest.raises(bp.ValidationError, match="learning_rate: the schedule returned .* at step 3"):
+        net.fit(X, y, optimizer="sgd", learning_rate=lambda s: 0.1 if s < 3 else bad, epochs=10, batch_size=None)
+    assert np.isfinite(net.params).all()
+    assert net.trainer_.step == 3
+
+
+def test_the_epoch_loss_is_a_mean_that_cannot_overflow():
+    """Regression: the epoch's loss was Σ cost·b / Σ b, which overflowed to inf for finite costs near 1e306."""
+    rng = np.random.default_rng(1)
+    X, Y, _ = _problem("sigmoid", "binary_crossentropy", np.float64, rng)
+    net = bp.Network([3, 5, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    h = net.fit(X, Y, optimizer="sgd", learning_rate=1e307, epochs=20, batch_size=8, seed=0)
+    assert max(h["loss"]) > 1e305 and np.isfinite(h["loss"]).all()

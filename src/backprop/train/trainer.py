@@ -277,7 +277,7 @@ class Trainer:
         return rows[start : start + b + (self.comm.rank < r)]
 
     def _run_epoch(self, data: Dataset, stop: _StopFlag, batch_callbacks: list[Callback]) -> dict[str, float]:
-        loss_sum = total = correct = 0.0
+        mean_loss, total, correct = math.nan, 0.0, 0.0
         for idx in self._batches(data.m):
             b = data.m if idx is None else idx.size
             batch_total = float(b if data.w is None else (data.w.sum() if idx is None else data.w[idx].sum()))
@@ -285,14 +285,15 @@ class Trainer:
             A0, Y, w = self._batch(data, rows)
             labels = data.labels if data.labels is None or rows is None else data.labels[rows]
             cost, right = self._train_step(A0, Y, w, batch_total, labels)
-            loss_sum += cost * batch_total
             total += batch_total
+            # running weighted mean: Σ cost·b would overflow for finite costs near the float maximum
+            mean_loss = cost if total == batch_total else mean_loss + (cost - mean_loss) * (batch_total / total)
             correct += right
             for cb in batch_callbacks:
                 cb.on_batch_end(self.step, {"loss": cost, "lr": self._lr})
             if stop.raised:
                 break
-        logs = {"loss": loss_sum / total if total else math.nan}
+        logs = {"loss": mean_loss}
         if self.net.task != "regression":
             logs["accuracy"] = correct / data.m
         return logs
