@@ -15,11 +15,13 @@ no allocation after the first step.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from ..core.validation import InputTypeError, ShapeError, ValidationError, check_positive_float
+from ..core.validation import InputTypeError, ShapeError, ValidationError, check_positive_float, describe
+from .schedules import as_schedule
 
 __all__ = [
     "Optimizer",
@@ -53,6 +55,8 @@ class Optimizer:
     _state_names: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: Any = None):
+        if learning_rate is not None:
+            as_schedule(learning_rate)  # a number must be finite and > 0 (raises naming learning_rate)
         self.learning_rate = self.default_learning_rate if learning_rate is None else learning_rate
         self.explicit_learning_rate = learning_rate is not None
         self.t = 0
@@ -67,6 +71,14 @@ class Optimizer:
 
     def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> None:
         """One update of ``params`` (1-D) from ``grad`` (same shape), in place."""
+        if not isinstance(params, np.ndarray) or params.ndim != 1:
+            raise ShapeError(f"params: expected the 1-D flat parameter vector, received {describe(params)}")
+        if params.dtype.kind != "f":
+            raise InputTypeError(f"params: expected a floating-point array (updated in place), received {describe(params)}")
+        if not isinstance(grad, np.ndarray) or grad.shape != params.shape:
+            raise ShapeError(f"grad: expected an array of shape {params.shape} like params, received {describe(grad)}")
+        if not (isinstance(lr, Real) and math.isfinite(lr) and lr >= 0):
+            raise ValidationError(f"lr: expected a finite number >= 0, received {describe(lr)}")
         if self._scratch is None or self._scratch.shape != params.shape or self._scratch.dtype != params.dtype:
             if self._state and next(iter(self._state.values())).shape != params.shape:
                 raise ShapeError(
@@ -100,8 +112,10 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
-        if not isinstance(state, dict) or state.get("name") != self.name:
-            got = state.get("name") if isinstance(state, dict) else type(state).__name__
+        if not isinstance(state, dict):
+            raise InputTypeError(f"state: expected the dict returned by state_dict(), received {describe(state)}")
+        if state.get("name") != self.name:
+            got = state.get("name")
             raise ValidationError(f"state: expected a state_dict of optimizer {self.name!r}, received {got!r}")
         arrays = state.get("state", {})
         unknown = set(arrays) - set(self._state_names)
