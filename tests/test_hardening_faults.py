@@ -130,3 +130,19 @@ def test_the_epoch_loss_is_a_mean_that_cannot_overflow():
     net = bp.Network([3, 5, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
     h = net.fit(X, Y, optimizer="sgd", learning_rate=1e307, epochs=20, batch_size=8, seed=0)
     assert max(h["loss"]) > 1e305 and np.isfinite(h["loss"]).all()
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1.0, 1e3])
+@pytest.mark.parametrize("lr", [1e3, 1e300, 1e307])
+def test_the_seeds_nn_model_stops_with_divergence_error_and_the_last_finite_parameters(scale, lr):
+    """Regression: with a huge rate nn_model failed with 'cache['Z1']: expected finite values'."""
+    from backprop import shallow
+    from backprop.data import planar_flower
+
+    X, y = planar_flower(120)
+    try:
+        parameters = shallow.nn_model(X.T * scale, y.reshape(1, -1), 4, num_iterations=60, learning_rate=lr)
+    except bp.DivergenceError as error:
+        parameters = error.parameters
+    assert set(parameters) == {"W1", "b1", "W2", "b2"}
+    assert all(np.isfinite(v).all() for v in parameters.values())
