@@ -295,14 +295,20 @@ class Network:
             return self.loss.value_from_logits(cache.Z[L], Y, coef)
         return self.loss.value(cache.A[L], Y, coef)
 
-    def add_l2(self, grad: np.ndarray | None, l2_over_m: float) -> float:
+    def add_l2(self, grad: np.ndarray | None, l2_over_m: float, scratch: np.ndarray | None = None) -> float:
         """L2 regularisation: adds ``(λ/m) W`` to ``grad``'s weights; returns ``λ/(2m) Σ‖W‖²``.
 
-        Biases are not penalised. ``l2_over_m`` is λ/m.
+        Biases are not penalised (the weights are the first ``n_weights`` entries of the
+        flat vector, so this is one slice). ``l2_over_m`` is λ/m; ``scratch``, a buffer
+        of at least ``n_weights`` entries, avoids a temporary.
         """
         w = self._params[: self.n_weights]
         if grad is not None:
-            grad[: self.n_weights] += l2_over_m * w
+            if scratch is None:
+                grad[: self.n_weights] += l2_over_m * w
+            else:
+                decay = np.multiply(w, l2_over_m, out=scratch[: self.n_weights])
+                grad[: self.n_weights] += decay
         return 0.5 * l2_over_m * float(w @ w)
 
     # ------------------------------------------------------------ the public API
@@ -451,7 +457,7 @@ class Network:
 
     def astype(self, dtype: Any) -> "Network":
         """A copy of the network with every parameter converted to ``dtype``."""
-        clone = Network(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
+        clone = type(self)(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
         np.copyto(clone._params, self._params, casting="unsafe")
         return clone
 
