@@ -46,6 +46,7 @@ from . import __version__
 from .core.activations import ACTIVATIONS, get_activation
 from .core.losses import LOSSES, get_loss
 from .core.network import Network as _CoreNetwork
+from .model import Network
 from .core.validation import (
     BackpropError,
     InputTypeError,
@@ -128,15 +129,6 @@ class ModelFile:
     metadata: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] | None = None
-
-
-def _network_class() -> type:
-    """``backprop.Network`` (with fit) when the training layer is installed, else the core one."""
-    try:
-        from .model import Network
-    except ImportError:  # the training layer has not landed: the engine is enough to predict
-        return _CoreNetwork
-    return Network
 
 
 # --------------------------------------------------------------------------- JSON helpers
@@ -598,8 +590,7 @@ def _read_archive(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]
 
 
 def _build_network(config: dict[str, Any], params: np.ndarray) -> Any:
-    cls = _network_class()
-    net = cls(config["layer_sizes"], config["activations"], config["loss"], dtype=config["dtype"], init=None)
+    net = Network(config["layer_sizes"], config["activations"], config["loss"], dtype=config["dtype"], init=None)
     net.params = params
     return net
 
@@ -682,12 +673,13 @@ def _decode_state(value: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
     return value
 
 
-def _trainer_state(trainer: Any) -> dict[str, Any]:
+def _trainer_state(trainer: Any, history: Any) -> dict[str, Any]:
     if not hasattr(trainer, "state_dict") or not hasattr(trainer, "net"):
         raise InputTypeError(f"trainer: expected a backprop Trainer (with .net and .state_dict()), received {describe(trainer)}")
     state = dict(trainer.state_dict())
-    history = getattr(trainer, "history", None)
-    if history is not None and "history" not in state:
+    if history is None:
+        history = getattr(trainer, "history", None)
+    if history is not None:
         state["history"] = history.to_dict() if hasattr(history, "to_dict") else history
     return state
 
@@ -696,6 +688,7 @@ def save_checkpoint(
     path: PathLike,
     trainer: Any,
     *,
+    history: Any = None,
     metadata: Mapping[str, Any] | None = None,
     classes: Any = None,
     feature_names: Sequence[str] | None = None,
@@ -704,10 +697,12 @@ def save_checkpoint(
     """Save a training run in progress: the network plus ``trainer.state_dict()``, atomically.
 
     The state (epoch, step, optimizer state arrays, the RNG's ``bit_generator.state``,
-    the schedule's state, and the history so far when the trainer has one) is stored as
-    JSON with its arrays as separate, hashed members. :func:`load_checkpoint` gives it back.
+    the schedule's state) is stored as JSON with its arrays as separate, hashed members,
+    with the history so far (``history``, a :class:`~backprop.train.History` or dict; by
+    default ``trainer.history`` when the trainer has one) under ``"history"``.
+    :func:`load_checkpoint` gives it back.
     """
-    state = _trainer_state(trainer)
+    state = _trainer_state(trainer, history)
     config = _model_config(trainer.net, "checkpoint", metadata, classes, feature_names, target_name)
     arrays: dict[str, np.ndarray] = {}
     config["state"] = _encode_state(state, arrays, "state")
@@ -799,7 +794,7 @@ def from_torch_state_dict(
         activations = [activations] * n_layers
     activations = [get_activation(a).name for a in activations]
     get_loss(loss)
-    net = _network_class()(sizes, activations, loss, dtype=dtype, init=None)
+    net = Network(sizes, activations, loss, dtype=dtype, init=None)
     for l in range(n_layers):
         net.weights[l][...] = arrays[f"{2 * l}.weight"]
         net.biases[l][:, 0] = arrays[f"{2 * l}.bias"]
