@@ -61,6 +61,7 @@ __all__ = [
     "ModelFileError",
     "ModelFile",
     "save",
+    "atomic_write",
     "load",
     "read_model",
     "read_config",
@@ -242,7 +243,7 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: PathLike, write: Callable[[Any], None]) -> str:
+def atomic_write(path: PathLike, write: Callable[[Any], None]) -> str:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``.
 
     On any failure the temporary file is removed and an existing ``path`` is left as it was.
@@ -353,7 +354,7 @@ def save(
     """
     config = _model_config(net, "model", metadata, classes, feature_names, target_name)
     params = _little_endian(net.params)
-    return _atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params}))
+    return atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params}))
 
 
 # --------------------------------------------------------------------------- reading
@@ -710,7 +711,7 @@ def save_checkpoint(
         name: {"shape": list(a.shape), "dtype": a.dtype.str, "sha256": _sha256(a)} for name, a in arrays.items()
     }
     params = _little_endian(trainer.net.params)
-    return _atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params, **arrays}))
+    return atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params, **arrays}))
 
 
 def load_checkpoint(path: PathLike) -> tuple[Any, dict[str, Any]]:
