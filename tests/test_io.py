@@ -583,3 +583,72 @@ def test_outputs_equal_a_real_torch_sequential(rng):
     np.testing.assert_allclose(net.predict_proba(X), expected, rtol=1e-12, atol=1e-14)
     back = bio.from_torch_state_dict(model.state_dict(), ["tanh", "relu", "softmax"], "cce")
     np.testing.assert_array_equal(back.params, net.params)
+
+
+# --------------------------------------------------------------------------- resuming real training
+
+
+@pytest.mark.parametrize("optimizer, schedule", [("adam", None), ("nesterov", ("step", {"factor": 0.5, "step_size": 5})),
+                                                 ("rmsprop", ("plateau", {"patience": 0}))])
+def test_resume_from_a_checkpoint_equals_an_uninterrupted_run_bit_for_bit(tmp_path, optimizer, schedule):
+    from backprop.data import spirals
+    from backprop.optim import get_schedule
+    from backprop.train import Callback, Dataset, History, Trainer
+
+    X, y = spirals(90, seed=0)
+    X_val, y_val = X[::5], y[::5]
+
+    def trainer_for(net):
+        rate = None if schedule is None else get_schedule(schedule[0], 0.01, **schedule[1])
+        return Trainer(net, optimizer=optimizer, learning_rate=rate, batch_size=16, seed=4, dropout=0.3, l2=0.01)
+
+    def fresh():
+        return bp.Network([2, 6, 5, 3], ["tanh", "relu", "softmax"], "cce", seed=2)
+
+    class SaveAt(Callback):
+        def __init__(self, epoch, history):
+            self.epoch, self.history = epoch, history
+
+        def on_train_begin(self, trainer):
+            self.trainer = trainer
+
+        def on_epoch_end(self, epoch, logs):
+            if epoch + 1 == self.epoch:
+                bio.save_checkpoint(tmp_path / "ckpt.npz", self.trainer, history=self.history)
+
+    net = fresh()
+    trainer, history = trainer_for(net), History()
+    trainer.run(Dataset(net, X, y), 6, validation=Dataset(net, X_val, y_val), history=history,
+                callbacks=[SaveAt(3, history)])
+
+    loaded, state = bio.load_checkpoint(tmp_path / "ckpt.npz")
+    assert state["epoch"] == 3 and state["step"] == 3 * 6
+    resumed = trainer_for(loaded)
+    resumed.load_state_dict(state)
+    history2 = History.from_dict(state["history"])
+    resumed.run(Dataset(loaded, X, y), 3, validation=Dataset(loaded, X_val, y_val), history=history2)
+    assert loaded.params.tobytes() == net.params.tobytes()
+    for key in ("loss", "val_loss", "accuracy", "lr"):
+        assert history2.history[key] == history.history[key]
+    assert resumed.rng.random() == trainer.rng.random()
+
+
+def test_checkpoint_of_partial_fit_keeps_its_history(tmp_path):
+    from backprop.data import xor
+
+    X, y = xor(40, seed=0)
+    net = bp.Network([2, 4, 1], ["tanh", "sigmoid"], "bce", seed=0)
+    for _ in range(3):
+        net.partial_fit(X, y, seed=1, batch_size=8)
+    bio.save_checkpoint(tmp_path / "p.npz", net.trainer_)
+    loaded, state = bio.load_checkpoint(tmp_path / "p.npz")
+    assert state["epoch"] == 3 and state["history"]["epoch"] == [0, 1, 2]
+    assert loaded.params.tobytes() == net.params.tobytes()
+    assert isinstance(loaded, bp.Network) and hasattr(loaded, "fit")
+
+
+def test_network_save_delegates_to_io(tmp_path):
+    net = _net()
+    net.save(tmp_path / "n.npz", classes=["a", "b"])
+    loaded = bio.load(tmp_path / "n.npz")
+    assert loaded.params.tobytes() == net.params.tobytes() and loaded.classes_.tolist() == ["a", "b"]
