@@ -161,7 +161,7 @@ class ReduceOnPlateau(Schedule):
             self._best, self._wait = value, 0
         else:
             self._wait += 1
-            if self._wait > self.patience:
+            if self._wait >= self.patience:
                 self._lr = max(self._lr * self.factor, self.min_lr)
                 self._wait = 0
 

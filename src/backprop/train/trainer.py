@@ -56,7 +56,9 @@ class Dataset:
         A0 = net._columns(X)
         self.m = A0.shape[1]
         self.X = np.ascontiguousarray(A0.T)
-        self.Y = np.ascontiguousarray(net.targets(Y, self.m).T)
+        self.Y = net.targets(Y, self.m)  # (n_L, m), C-contiguous: batches are gathered by column
+        # Class of each example (multiclass), for accuracy without an arg max over Y every step.
+        self.labels = self.Y.argmax(axis=0) if net.task == "multiclass" else None
         w = None
         if sample_weight is not None:
             Network.coefficients(self.m, sample_weight)  # validates
@@ -66,16 +68,14 @@ class Dataset:
             w = cw if w is None else w * cw
         self.w = w
 
-    def labels(self) -> np.ndarray:
-        return self.Y.argmax(axis=1) if self.Y.shape[1] > 1 else (self.Y[:, 0] > 0.5).astype(np.intp)
 
 
 def _class_weights(net: Network, Y: np.ndarray, class_weight: Any) -> np.ndarray:
     """Per-example weights from {class: weight} or "balanced" (w_k = m / (K · count_k))."""
     if net.task not in ("binary", "multiclass"):
         raise ValidationError(f"class_weight: needs a binary or multiclass network, this one is {net.task}")
-    labels = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0.5).astype(np.intp)
-    n_classes = max(Y.shape[1], 2)
+    labels = Y.argmax(axis=0) if Y.shape[0] > 1 else (Y[0] > 0.5).astype(np.intp)
+    n_classes = max(Y.shape[0], 2)
     if isinstance(class_weight, str):
         if class_weight != "balanced":
             raise ValidationError(f"class_weight: expected a dict or 'balanced', received {class_weight!r}")
@@ -188,21 +188,22 @@ class Trainer:
     def _batch(self, data: Dataset, idx: np.ndarray | None):
         """Columns (n_0, b), targets (n_L, b) and coefficients for the rows ``idx`` (None: all rows)."""
         if idx is None:
-            A0, Y, w = data.X.T, data.Y.T, data.w
+            A0, Y, w = data.X.T, data.Y, data.w
         else:
             b = idx.size
             if b not in self._gather:
                 self._gather[b] = (np.empty((b, data.X.shape[1]), data.X.dtype),
-                                   np.empty((b, data.Y.shape[1]), data.Y.dtype),
+                                   np.empty((data.Y.shape[0], b), data.Y.dtype),
                                    np.empty(b, data.X.dtype))
             xb, yb, wb = self._gather[b]
-            np.take(data.X, idx, axis=0, out=xb)
-            np.take(data.Y, idx, axis=0, out=yb)
-            A0, Y = xb.T, yb.T
-            w = None if data.w is None else np.take(data.w, idx, out=wb)
+            # mode="clip": the indices are valid, and "raise" would buffer the whole gather
+            np.take(data.X, idx, axis=0, out=xb, mode="clip")
+            np.take(data.Y, idx, axis=1, out=yb, mode="clip")
+            A0, Y = xb.T, yb
+            w = None if data.w is None else np.take(data.w, idx, out=wb, mode="clip")
         return A0, Y, w
 
-    def _train_step(self, A0, Y, w, batch_total: float) -> tuple[float, float]:
+    def _train_step(self, A0, Y, w, batch_total: float, labels=None) -> tuple[float, float]:
         """Forward, backward, all-reduce, L2, clip, update. Returns (batch cost, correct count)."""
         net, reduced, grad = self.net, self._reduced, self.grad
         m = A0.shape[1]
@@ -211,7 +212,7 @@ class Trainer:
             cache = net.forward_columns(A0, self._cache(m), training=self.dropout is not None,
                                         dropout=self.dropout, rng=self.rng)
             reduced[-3] = net.cost_columns(cache, Y, coef)
-            reduced[-1] = _correct(net, cache.A[net.n_layers], Y)
+            reduced[-1] = _correct(net, cache.A[net.n_layers], Y, labels)
             net.backward_columns(cache, Y, coef, out=grad)
         else:  # an empty shard of an uneven split
             reduced.fill(0)
@@ -268,8 +269,10 @@ class Trainer:
         for idx in self._batches(data.m):
             b = data.m if idx is None else idx.size
             batch_total = float(b if data.w is None else (data.w.sum() if idx is None else data.w[idx].sum()))
-            A0, Y, w = self._batch(data, self._shard(idx, data.m))
-            cost, right = self._train_step(A0, Y, w, batch_total)
+            rows = self._shard(idx, data.m)
+            A0, Y, w = self._batch(data, rows)
+            labels = data.labels if data.labels is None or rows is None else data.labels[rows]
+            cost, right = self._train_step(A0, Y, w, batch_total, labels)
             loss_sum += cost * batch_total
             total += batch_total
             correct += right
@@ -283,7 +286,7 @@ class Trainer:
         return logs
 
     def evaluate(self, data: Dataset) -> dict[str, float]:
-        """Mean cost (with the L2 term) and accuracy on prepared data, inference mode, in chunks."""
+        """Mean data cost (no L2 term) and accuracy on prepared data, inference mode, in chunks."""
         net = self.net
         cost = correct = 0.0
         total = float(data.m if data.w is None else data.w.sum())
@@ -293,9 +296,8 @@ class Trainer:
             coef = 1.0 / total if w is None else w / total
             cache = net.forward_columns(A0, self._cache(A0.shape[1]))
             cost += net.cost_columns(cache, Y, coef)
-            correct += _correct(net, cache.A[net.n_layers], Y)
-        if self.l2:
-            cost += net.add_l2(None, self.l2 / total)
+            labels = data.labels if data.labels is None or idx is None else data.labels[idx]
+            correct += _correct(net, cache.A[net.n_layers], Y, labels)
         logs = {"loss": cost}
         if net.task != "regression":
             logs["accuracy"] = correct / data.m
@@ -335,7 +337,9 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
-            with _StopFlag() as stop:
+            # Overflow shows up as a non-finite cost or gradient, which raises DivergenceError
+            # with a clear message; numpy's own warnings would only repeat it less clearly.
+            with _StopFlag() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 if isinstance(self.optimizer, LBFGS):
                     self._run_lbfgs(data, epochs, validation, callbacks, history, stop, early_stopping,
                                     monitor, maximize, patience, min_delta)
@@ -362,7 +366,7 @@ class Trainer:
                             np.copyto(self._best, self.net.params)
                         else:
                             wait += 1
-                            stop_now = wait > patience
+                            stop_now = wait >= patience
                     for cb in callbacks:
                         stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
                     if stop_now:
@@ -400,7 +404,7 @@ class Trainer:
                 coef = 1.0 / batch_total if w is None else w / batch_total
                 cache = net.forward_columns(A0, self._cache(A0.shape[1]))
                 reduced[-3] = net.cost_columns(cache, Y, coef)
-                reduced[-1] = _correct(net, cache.A[net.n_layers], Y)
+                reduced[-1] = _correct(net, cache.A[net.n_layers], Y, data.labels)
                 net.backward_columns(cache, Y, coef, out=self.grad)
             else:
                 reduced.fill(0)
@@ -435,7 +439,7 @@ class Trainer:
                     history.best_epoch = epoch
                 else:
                     state["wait"] += 1
-                    stop_now = state["wait"] > patience
+                    stop_now = state["wait"] >= patience
             for cb in callbacks:
                 stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
             history.stopped_early = stop_now
@@ -472,13 +476,16 @@ class Trainer:
         self.rng.bit_generator.state = state["rng"]
 
 
-def _correct(net: Network, A: np.ndarray, Y: np.ndarray) -> float:
-    """How many examples (columns) the output A classifies right against targets Y."""
+def _correct(net: Network, A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
+    """How many examples (columns) the output A classifies right against targets Y (class ``labels``)."""
     task = net.task
     if task == "regression":
         return 0.0
     if task == "multiclass":
-        return float(np.count_nonzero(A.argmax(axis=0) == Y.argmax(axis=0)))
+        # right when the true class's output is the column's maximum (an arg max over axis 0
+        # would copy A; these are (m,) vectors)
+        true_score = np.take_along_axis(A, labels[np.newaxis, :], axis=0)[0]
+        return float(np.count_nonzero(true_score >= np.maximum.reduce(A, axis=0)))
     hits = (A > 0.5) == (Y > 0.5)
     return float(np.count_nonzero(hits.all(axis=0)) if task == "multilabel" else np.count_nonzero(hits))
 
@@ -500,7 +507,7 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
     n_val = int(round(m * validation_split))
     if n_val < 1 or n_val >= m:
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
-    order = np.random.default_rng(seed if not isinstance(seed, np.random.Generator) else None).permutation(m)
+    order = np.random.default_rng(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
