@@ -246,7 +246,7 @@ def test_explain_numbers_agree_with_finite_differences():
     b = parse_blocks(out)
     assert b["W[1]"].shape == (3, 2) and b["dW[1]"].shape == (3, 2) and b["db[1]"].shape == (3, 1)
     assert b["A[0]"].shape == (2, 4) and b["Y"].shape == (1, 4) and b["dZ[1]"].shape == (3, 4)
-    X, Y, m = b["A[0]"], b["Y"], 4
+    X, Y = b["A[0]"], b["Y"]
 
     def cost(W1, b1, W2, b2):  # an independent oracle: the seed's formulas, by hand
         A1 = np.tanh(W1 @ X + b1)
@@ -386,7 +386,9 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise(monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     if _has("tqdm"):
         bar = _common.progress_callback(10, 3, quiet=False)
-        assert isinstance(bar, _common._TqdmProgress) and bar._bar.n == 3 and bar._bar.total == 10
+        assert isinstance(bar, _common._TqdmProgress)
+        bar.on_train_begin(None)
+        assert bar._bar.n == 3 and bar._bar.total == 10
         bar.on_epoch_end(3, {"loss": 0.5})
         assert bar._bar.n == 4
         bar.on_train_end(None)

@@ -92,18 +92,24 @@ def fmt(value: float) -> str:
 
 
 class _TqdmProgress(Callback):
-    """A tqdm bar over the epochs, with the latest losses as its postfix."""
+    """A tqdm bar over the epochs, with the latest losses as its postfix (drawn from the first epoch on)."""
 
     def __init__(self, tqdm: Any, total: int, initial: int):
-        self._bar = tqdm(total=total, initial=initial, unit="epoch", file=sys.stdout, dynamic_ncols=True, leave=True)
+        self._tqdm, self.total, self.initial = tqdm, total, initial
+        self._bar: Any = None
+
+    def on_train_begin(self, trainer):
+        self._bar = self._tqdm(total=self.total, initial=self.initial, unit="epoch", file=sys.stdout,
+                               dynamic_ncols=True, leave=True)
 
     def on_epoch_end(self, epoch, logs):
-        self._bar.set_postfix({k: fmt(v) for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")},
-                              refresh=False)
+        shown = {k: f"{v:.4f}" for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")}
+        self._bar.set_postfix(shown, refresh=False)
         self._bar.update(1)
 
     def on_train_end(self, trainer):
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def progress_callback(total_epochs: int, start_epoch: int, quiet: bool) -> Callback | None:
