@@ -652,3 +652,40 @@ def test_network_save_delegates_to_io(tmp_path):
     net.save(tmp_path / "n.npz", classes=["a", "b"])
     loaded = bio.load(tmp_path / "n.npz")
     assert loaded.params.tobytes() == net.params.tobytes() and loaded.classes_.tolist() == ["a", "b"]
+
+
+def test_resume_with_early_stopping_is_exact(tmp_path):
+    """The early-stopping memory (best value, patience count, best weights) travels in the checkpoint."""
+    from backprop.data import spirals
+    from backprop.train import Callback, Dataset, History, Trainer
+
+    X, y = spirals(90, seed=0)
+    X_val, y_val = X[::5], y[::5]
+    saved = {}
+
+    class SaveEvery(Callback):
+        def on_train_begin(self, trainer):
+            self.trainer = trainer
+
+        def on_epoch_end(self, epoch, logs):
+            if self.trainer._wait > 0 and not saved:  # mid-patience: the count must survive
+                saved["epoch"] = epoch + 1
+                bio.save_checkpoint(tmp_path / "ckpt.npz", self.trainer, history=history)
+
+    def trainer_for(net):
+        return Trainer(net, optimizer="sgd", learning_rate=2.0, batch_size=16, seed=4)
+
+    net = bp.Network([2, 6, 3], ["tanh", "softmax"], "cce", seed=2)
+    history = History()
+    options = dict(validation=Dataset(net, X_val, y_val), early_stopping=True, patience=3)
+    trainer_for(net).run(Dataset(net, X, y), 40, history=history, callbacks=[SaveEvery()], **options)
+    assert saved and history.stopped_early and history.best_epoch < len(history) - 1
+
+    loaded, state = bio.load_checkpoint(tmp_path / "ckpt.npz")
+    resumed = trainer_for(loaded)
+    resumed.load_state_dict(state)
+    history2 = History.from_dict(state["history"])
+    options["validation"] = Dataset(loaded, X_val, y_val)
+    resumed.run(Dataset(loaded, X, y), 40 - saved["epoch"], history=history2, **options)
+    assert history2.best_epoch == history.best_epoch and len(history2) == len(history)
+    assert loaded.params.tobytes() == net.params.tobytes()  # the best epoch's weights, restored

@@ -41,7 +41,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .core.activations import ACTIVATIONS, get_activation
 from .core.losses import LOSSES, get_loss
 from .core.network import Network as _CoreNetwork

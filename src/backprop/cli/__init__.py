@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
+from .._version import __version__
 from . import demo, evaluate, explain, gradcheck, info, plot, predict, train
 
 SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, demo)
