@@ -10,6 +10,7 @@ errors print one line on stderr (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("backprop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`backprop info m.npz | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # noqa: BLE001 - every error becomes one line and an exit code
         if args.debug:
             raise
