@@ -36,8 +36,14 @@ _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed
 class Network(_EngineNetwork):
     __doc__ = _EngineNetwork.__doc__
 
+    # Set by training and by backprop.load (see backprop.io): the last run, and what a model
+    # file carries beside the weights (original class labels, column names, free metadata).
     trainer_: Trainer | None = None
     history_: History | None = None
+    classes_: list[Any] | None = None
+    feature_names_: list[str] | None = None
+    target_name_: str | None = None
+    metadata_: dict[str, Any] | None = None
 
     def fit(
         self,

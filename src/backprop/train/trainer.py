@@ -157,6 +157,8 @@ class Trainer:
             raise ValidationError("optimizer 'lbfgs' is full-batch and deterministic: use batch_size=None and no dropout")
         self.step = 0
         self.epoch = 0
+        # Early stopping's memory (kept on the trainer so a checkpoint can resume it exactly).
+        self._best_value, self._wait, self._best_epoch = math.inf, 0, None
         n = net.n_params
         # One buffer for gradient + [weighted cost, weight, correct] so one all-reduce carries all.
         self._reduced = np.empty(n + 3, dtype=net.dtype)
@@ -352,8 +354,6 @@ class Trainer:
         if verbose and self.comm.rank == 0:
             callbacks.append(PrintProgress(self.epoch + epochs))
         batch_callbacks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-        best_value, wait = math.inf, 0
-        history.best_epoch = None
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
@@ -380,13 +380,7 @@ class Trainer:
                         value = logs.get(monitor)
                         if value is None:
                             raise ValidationError(f"monitor: {monitor!r} is not among the logged values {sorted(logs)}")
-                        signed = -value if maximize else value
-                        if signed < best_value - min_delta:
-                            best_value, wait, history.best_epoch = signed, 0, epoch
-                            np.copyto(self._best, self.net.params)
-                        else:
-                            wait += 1
-                            stop_now = wait >= patience
+                        stop_now = self._track_best(-value if maximize else value, epoch, patience, min_delta)
                     for cb in callbacks:
                         stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
                     if stop_now:
@@ -398,11 +392,21 @@ class Trainer:
                 if stop.raised:
                     history.interrupted = True
         finally:
-            if early_stopping and history.best_epoch is not None:
+            if early_stopping and self._best_epoch is not None:
                 np.copyto(self.net.params, self._best)
+                history.best_epoch = self._best_epoch
             for cb in callbacks:
                 cb.on_train_end(self)
         return history
+
+    def _track_best(self, value: float, epoch: int, patience: int, min_delta: float) -> bool:
+        """Early stopping: remember the best epoch's weights; True once ``patience`` epochs failed to improve."""
+        if value < self._best_value - min_delta:
+            self._best_value, self._wait, self._best_epoch = value, 0, epoch
+            np.copyto(self._best, self.net.params)
+            return False
+        self._wait += 1
+        return self._wait >= patience
 
     def _validation_logs(self, validation: Dataset | None) -> dict[str, float]:
         if validation is None:
@@ -413,7 +417,7 @@ class Trainer:
                    patience, min_delta) -> None:
         """Full-batch L-BFGS: one scipy iteration is one epoch of the history."""
         net, params = self.net, self.net.params
-        state = {"cost": math.nan, "correct": 0.0, "best": math.inf, "wait": 0, "started": time.perf_counter()}
+        state = {"cost": math.nan, "correct": 0.0, "started": time.perf_counter()}
         batch_total = float(data.m if data.w is None else data.w.sum())
 
         def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -452,14 +456,7 @@ class Trainer:
             history.append(epoch, logs)
             stop_now = False
             if early_stopping:
-                signed = -logs[monitor] if maximize else logs[monitor]
-                if signed < state["best"] - min_delta:
-                    state["best"], state["wait"] = signed, 0
-                    np.copyto(self._best, params)
-                    history.best_epoch = epoch
-                else:
-                    state["wait"] += 1
-                    stop_now = state["wait"] >= patience
+                stop_now = self._track_best(-logs[monitor] if maximize else logs[monitor], epoch, patience, min_delta)
             for cb in callbacks:
                 stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
             history.stopped_early = stop_now
@@ -484,6 +481,12 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "schedule": self.schedule.state_dict() if self.schedule is not None else {},
             "rng": self.rng.bit_generator.state,
+            "early_stopping": {
+                "best_value": None if math.isinf(self._best_value) else self._best_value,
+                "wait": self._wait,
+                "best_epoch": self._best_epoch,
+                "best_params": self._best.copy() if self._best_epoch is not None else None,
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -494,6 +497,13 @@ class Trainer:
         if self.schedule is not None:
             self.schedule.load_state_dict(state.get("schedule", {}))
         self.rng.bit_generator.state = state["rng"]
+        stopping = state.get("early_stopping") or {}
+        best = stopping.get("best_value")
+        self._best_value = math.inf if best is None else float(best)
+        self._wait = int(stopping.get("wait", 0))
+        self._best_epoch = stopping.get("best_epoch")
+        if stopping.get("best_params") is not None:
+            np.copyto(self._best, np.asarray(stopping["best_params"]), casting="same_kind")
 
 
 def _correct(net: Network, A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
