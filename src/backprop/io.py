@@ -13,7 +13,8 @@ label mapping ``classes`` (the original labels, so predictions can be given back
 them), ``feature_names``, ``target_name`` and free-form ``metadata``.
 
 Loading never unpickles anything and never trusts the file: zip member names and
-declared sizes are checked with :mod:`zipfile` before any array is read, every ``.npy``
+declared sizes are checked with :mod:`zipfile` before any array is read (members must be
+stored uncompressed and lie inside the file, so no read allocates more than the file's size), every ``.npy``
 header is checked against the shape and dtype the config implies before numpy allocates
 memory, every config field is validated, and the hashes must match. Any problem raises
 :class:`ModelFileError` naming it. Saving is atomic: a crash or a full disk leaves the
@@ -407,6 +408,20 @@ def _check_member(
         raise _fail(path, f"member {name!r}: its size ({info.file_size} bytes) does not match its header and shape")
 
 
+def _check_stored(info: zipfile.ZipInfo, path: str, on_disk: int) -> None:
+    """A member must be stored uncompressed and lie inside the file, so no read can allocate more than its size.
+
+    numpy allocates a member's whole array from its header before reading the data; without
+    this check a 9 KB file declaring gigabytes (or a compressed zip bomb) would be allocated.
+    """
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _fail(path, f"member {info.filename!r} is compressed (zip method {info.compress_type}); model files "
+                          "store their members uncompressed, as backprop.save and np.savez write them")
+    if info.file_size != info.compress_size or info.header_offset + info.compress_size > on_disk:
+        raise _fail(path, f"member {info.filename!r} declares {info.file_size} bytes at offset {info.header_offset}, "
+                          f"beyond the end of the {on_disk}-byte file (truncated or forged)")
+
+
 def _read_config(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], path: str) -> dict[str, Any]:
     info = infos.get(_CONFIG_MEMBER)
     if info is None:
@@ -559,6 +574,9 @@ def _read_archive(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]
             if len(set(names)) != len(names):
                 raise _fail(path, "the archive holds duplicate member names")
             infos = {info.filename: info for info in infos_list}
+            on_disk = os.fstat(handle.fileno()).st_size
+            for info in infos_list:
+                _check_stored(info, path, on_disk)
             config = _validate_config(_read_config(archive, infos, path), path)
             expected = _expected_arrays(config, path)
             wanted = {_CONFIG_MEMBER} | {f"{name}.npy" for name in expected}
