@@ -441,6 +441,8 @@ def _read_config(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], pa
         config = json.loads(text, object_pairs_hook=_reject_duplicates)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _fail(path, f"member {_CONFIG_MEMBER!r} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise _fail(path, f"member {_CONFIG_MEMBER!r} nests JSON arrays or objects too deeply") from None
     except ValueError as exc:  # duplicate keys
         raise _fail(path, f"member {_CONFIG_MEMBER!r} is not valid JSON ({exc})") from None
     except _ARCHIVE_ERRORS as exc:
