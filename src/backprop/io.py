@@ -496,7 +496,7 @@ def _validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
             raise _fail(path, f"config field 'activations': unknown activation {a!r}; known: {sorted(ACTIVATIONS)}")
     if not isinstance(config["loss"], str) or config["loss"] not in LOSSES:
         raise _fail(path, f"config field 'loss': expected one of {sorted(LOSSES)}, received {describe(config['loss'])}")
-    if config["dtype"] not in _DTYPES:
+    if not isinstance(config["dtype"], str) or config["dtype"] not in _DTYPES:
         raise bad("dtype", "'float32' or 'float64'")
     n_params = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, L + 1))
     if n_params > _MAX_PARAMS:
@@ -546,7 +546,7 @@ def _expected_arrays(config: dict[str, Any], path: str) -> dict[str, tuple[tuple
         shape, dtype, digest = spec["shape"], spec["dtype"], spec["sha256"]
         if not isinstance(shape, list) or len(shape) > 8 or not all(_is_int(n) and n >= 0 for n in shape):
             raise _fail(path, f"{where}: expected a shape of at most 8 non-negative integers, received {describe(shape)}")
-        if dtype not in _STATE_DTYPES:
+        if not isinstance(dtype, str) or dtype not in _STATE_DTYPES:
             raise _fail(path, f"{where}: expected a numeric dtype, received {describe(dtype)}")
         if not isinstance(digest, str) or len(digest) != 64:
             raise _fail(path, f"{where}: expected a SHA-256 hex digest")
