@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from ..core.validation import InputTypeError, ShapeError, ValidationError, check_positive_float, describe
+from ..core.validation import (
+    InputTypeError,
+    ShapeError,
+    ValidationError,
+    check_positive_float,
+    check_positive_int,
+    describe,
+)
 from .schedules import as_schedule
 
 __all__ = [
@@ -118,15 +125,22 @@ class Optimizer:
             got = state.get("name")
             raise ValidationError(f"state: expected a state_dict of optimizer {self.name!r}, received {got!r}")
         arrays = state.get("state", {})
+        if not isinstance(arrays, dict):
+            raise InputTypeError(f"state['state']: expected a dict of arrays, received {describe(arrays)}")
         unknown = set(arrays) - set(self._state_names)
         if unknown:
-            raise ValidationError(f"state: unexpected arrays {sorted(unknown)} for optimizer {self.name!r}")
-        shapes = {np.shape(a) for a in arrays.values()}
+            raise ValidationError(f"state: unexpected arrays {sorted(map(str, unknown))} for optimizer {self.name!r}")
+        converted = {k: np.array(v) for k, v in arrays.items()}
+        for key, array in converted.items():
+            if array.dtype.kind not in "fiu":
+                raise InputTypeError(f"state['state'][{key!r}]: expected an array of numbers, received {describe(array)}")
+        shapes = {a.shape for a in converted.values()}
         if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
             raise ShapeError(f"state: expected 1-D arrays of one shape, received shapes {sorted(shapes)}")
+        t = check_positive_int(state.get("t", 0), "state['t']", minimum=0)
         self.reset()
-        self.t = int(state.get("t", 0))
-        self._state = {k: np.array(v) for k, v in arrays.items()}
+        self.t = t
+        self._state = converted
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in {"learning_rate": self.learning_rate, **self.hyperparameters()}.items())

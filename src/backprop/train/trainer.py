@@ -30,6 +30,7 @@ import numpy as np
 
 from ..core.network import Network
 from ..core.validation import (
+    BackpropError,
     DivergenceError,
     InputTypeError,
     ShapeError,
@@ -490,18 +491,44 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.epoch = int(state["epoch"])
-        self.step = int(state["step"])
+        """Restore what :meth:`state_dict` returned (from a checkpoint file, say).
+
+        A state this trainer cannot resume (a damaged or foreign checkpoint) raises
+        :class:`ValidationError` (:class:`InputTypeError` when it is not a dict) and leaves
+        the trainer as it was.
+        """
+        if not isinstance(state, dict):
+            raise InputTypeError(f"state: expected the dict returned by state_dict(), received {describe(state)}")
+        backup = self.state_dict()
+        try:
+            self._restore(state)
+        except BackpropError:
+            self._restore(backup)
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            self._restore(backup)
+            raise ValidationError(
+                f"state: not a training state this trainer can resume ({type(exc).__name__}: {exc})"
+            ) from None
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.epoch = check_positive_int(state["epoch"], "state['epoch']", minimum=0)
+        self.step = check_positive_int(state["step"], "state['step']", minimum=0)
         self.optimizer.load_state_dict(state["optimizer"])
+        for key, array in getattr(self.optimizer, "_state", {}).items():
+            if array.shape != self.net.params.shape:
+                raise ShapeError(f"state['optimizer']['state'][{key!r}]: expected shape {self.net.params.shape} "
+                                 f"(one entry per parameter of this network), received {array.shape}")
         if self.schedule is not None:
             self.schedule.load_state_dict(state.get("schedule", {}))
         self.rng.bit_generator.state = state["rng"]
         stopping = state.get("early_stopping") or {}
         best = stopping.get("best_value")
         self._best_value = math.inf if best is None else float(best)
-        self._wait = int(stopping.get("wait", 0))
-        self._best_epoch = stopping.get("best_epoch")
+        self._wait = check_positive_int(stopping.get("wait", 0), "state['early_stopping']['wait']", minimum=0)
+        best_epoch = stopping.get("best_epoch")
+        self._best_epoch = None if best_epoch is None else check_positive_int(
+            best_epoch, "state['early_stopping']['best_epoch']", minimum=0)
         if stopping.get("best_params") is not None:
             np.copyto(self._best, np.asarray(stopping["best_params"]), casting="same_kind")
 
