@@ -254,6 +254,8 @@ def atomic_write(path: PathLike, write: Callable[[Any], None]) -> str:
     if os.path.isdir(path):
         raise IsADirectoryError(f"path: expected a file name, received the directory {path!r}")
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"path: the directory {directory!r} does not exist, received {path!r}")
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

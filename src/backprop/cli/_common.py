@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "describe_network",
     "progress_callback",
     "fmt",
+    "check_output_path",
 ]
 
 
@@ -77,6 +79,18 @@ def parse_spec(text: str, option: str) -> tuple[str, dict[str, Any]]:
             raise ValidationError(f"{option}: expected NAME or NAME:key=value,key=value, received {text!r}")
         kwargs[key.strip()] = _value(value.strip())
     return name.strip(), kwargs
+
+
+def check_output_path(path: str, option: str) -> str:
+    """Refuse, before any work is done, an output file whose directory is missing or unwritable."""
+    if os.path.isdir(path):
+        raise ValidationError(f"{option}: expected a file name, received the directory {path!r}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise ValidationError(f"{option}: the directory {directory!r} does not exist, received {path!r}")
+    if not os.access(directory, os.W_OK):
+        raise ValidationError(f"{option}: the directory {directory!r} is not writable, received {path!r}")
+    return path
 
 
 def describe_network(net: Any) -> str:

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 
 from .. import io as model_io
-from ._common import make_parser
+from ._common import check_output_path, make_parser
 from ._data import data_names, load_data, predicted_labels
 
 EXAMPLES = """examples:
@@ -74,6 +74,8 @@ def _rows(net, classes, X: np.ndarray, proba: bool) -> tuple[list[str], list[lis
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output_path(args.out, "--out")
     model = model_io.read_model(args.model)
     net = model.net
     data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,

@@ -16,7 +16,16 @@ from ..data import StandardScaler, train_test_split
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, Dataset, GradientNorms, History, Trainer
-from ._common import describe_network, fmt, make_parser, parse_names, parse_sizes, parse_spec, progress_callback
+from ._common import (
+    check_output_path,
+    describe_network,
+    fmt,
+    make_parser,
+    parse_names,
+    parse_sizes,
+    parse_spec,
+    progress_callback,
+)
 from ._data import Data, data_names, label_codes, load_data
 
 EXAMPLES = """examples:
@@ -260,8 +269,10 @@ def run(args: argparse.Namespace) -> int:
             raise ValidationError("data: expected a data set name or a .csv/.npz file (or --resume CHECKPOINT)")
         opts, spec = _options(args), args.data
     epochs = check_positive_int(args.epochs, "--epochs")
+    check_output_path(args.out, "--out")  # before training: a run must not end unable to save
     if args.checkpoint_every is not None:
         check_positive_int(args.checkpoint_every, "--checkpoint-every")
+        check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
     if args.plot:
         _check_plotting()
 
