@@ -160,6 +160,9 @@ def load_data(
             data = _from_csv(spec, target, n_inputs, target_name, delimiter)
         else:
             raise ValidationError(f"data: expected a .csv, .tsv or .npz file, received {spec!r}")
+    elif target is not None and (spec in BUILTIN or spec in SKLEARN):
+        raise ValidationError(f"--target: the data set {spec!r} has a fixed target; --target picks a column of a "
+                              f".csv/.npz file, received {target!r}")
     elif spec in BUILTIN:
         data = BUILTIN[spec](spec, n_samples, seed)
     elif spec in SKLEARN:
