@@ -567,6 +567,8 @@ def _read_archive(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"path: no such model file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"path: expected a model file, received the directory {path!r}")
     with open(path, "rb") as handle:
         try:
             archive = zipfile.ZipFile(handle)
