@@ -13,6 +13,7 @@ extend these tables in the same form.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -27,7 +28,6 @@ from backprop import shallow
 from backprop.cli import main as cli_main
 from backprop.core.validation import (
     BackpropError,
-    DivergenceError,
     InputTypeError,
     ShapeError,
     ValidationError,
@@ -640,6 +640,69 @@ for name, fn, exc, needles in PRE_BAD:
     bad(f"data.{name}", exc, needles, lambda f, fn=fn: fn())
 
 
+# ============================================================ model files (backprop.io)
+from backprop import io as bio  # noqa: E402
+
+
+def _diverged():
+    net = binary()
+    net.params[0] = np.nan  # written through the view, as a diverged update would
+    return net
+
+
+IO_BAD = [
+    ("save/net=None", lambda f: bio.save(None, f["out"]), TE, ["net", "None"]),
+    ("save/arguments-swapped", lambda f: bio.save(f["out"], binary()), TE, ["net", "model_out.npz"]),
+    ("save/path=int", lambda f: bio.save(binary(), 5), TE, ["path", "5"]),
+    ("save/path=None", lambda f: bio.save(binary(), None), TE, ["path", "None"]),
+    ("save/path=directory", lambda f: bio.save(binary(), f["dir"]), IsADirectoryError, ["path", "adir"]),
+    ("save/path=missing-directory", lambda f: bio.save(binary(), f["dir"] + "/no/such/m.npz"), FileNotFoundError,
+     ["path", "no/such"]),
+    ("save/metadata=object", lambda f: bio.save(binary(), f["out"], metadata=object()), TE, ["metadata", "object"]),
+    ("save/metadata=unserialisable", lambda f: bio.save(binary(), f["out"], metadata={"a": object()}), TE,
+     ["metadata", "object"]),
+    ("save/classes=three-for-binary", lambda f: bio.save(binary(), f["out"], classes=["a", "b", "c"]), VE,
+     ["classes", "2", "3"]),
+    ("save/classes=duplicates", lambda f: bio.save(binary(), f["out"], classes=["a", "a"]), VE, ["classes", "'a'"]),
+    ("save/classes=mixed-types", lambda f: bio.save(binary(), f["out"], classes=["a", 1]), TE, ["classes", "int", "str"]),
+    ("save/classes-for-regression", lambda f: bio.save(regressor(), f["out"], classes=[0, 1]), VE, ["classes", "regression"]),
+    ("save/feature_names=count", lambda f: bio.save(binary(), f["out"], feature_names=["a"]), VE,
+     ["feature_names", "3", "1"]),
+    ("save/feature_names=str", lambda f: bio.save(binary(), f["out"], feature_names="abc"), TE, ["feature_names", "'abc'"]),
+    ("save/target_name=int", lambda f: bio.save(binary(), f["out"], target_name=5), TE, ["target_name", "5"]),
+    ("save/diverged-network", lambda f: bio.save(_diverged(), f["out"]), VE, ["net", "NaN"]),
+    ("Network.save/path=int", lambda f: binary().save(7), TE, ["path", "7"]),
+    ("save_checkpoint/trainer=None", lambda f: bio.save_checkpoint(f["out"], None), TE, ["trainer", "None"]),
+    ("load/path=None", lambda f: bio.load(None), TE, ["path", "None"]),
+    ("load/path=int", lambda f: bio.load(3), TE, ["path", "3"]),
+    ("load/path=missing", lambda f: bio.load(f["missing"]), FileNotFoundError, ["path", "missing.csv"]),
+    ("load/path=directory", lambda f: bio.load(f["dir"]), IsADirectoryError, ["path", "adir"]),
+    ("load/text-file", lambda f: bio.load(f["good_csv"]), bio.ModelFileError, ["good.csv", "not a backprop model file"]),
+    ("load/empty-file", lambda f: bio.load(f["empty"]), bio.ModelFileError, ["empty.csv", "not a backprop model file"]),
+    ("load/data-npz", lambda f: bio.load(f["good_npz"]), bio.ModelFileError, ["good_npz.npz", "config.npy"]),
+    ("load/npy-file", lambda f: bio.load(f["npy"]), bio.ModelFileError, ["single.npy", "not a backprop model file"]),
+    ("load/truncated-model", lambda f: bio.load(f["model_truncated"]), bio.ModelFileError, ["model_truncated.npz"]),
+    ("load/pickled-params", lambda f: bio.load(f["model_pickled"]), bio.ModelFileError, ["params.npy", "object"]),
+    ("load_checkpoint/model-file", lambda f: bio.load_checkpoint(f["model"]), bio.ModelFileError,
+     ["model.npz", "not a checkpoint"]),
+    ("to_torch_state_dict/str", lambda f: bio.to_torch_state_dict("net"), TE, ["net", "'net'"]),
+    ("from_torch_state_dict/list", lambda f: bio.from_torch_state_dict([1], "relu", "mse"), TE, ["state_dict", "[1]"]),
+    ("from_torch_state_dict/wrong-keys", lambda f: bio.from_torch_state_dict({"w": np.zeros((2, 2))}, "relu", "mse"),
+     VE, ["state_dict", "['w']"]),
+    ("from_torch_state_dict/bias-shape",
+     lambda f: bio.from_torch_state_dict({"0.weight": np.zeros((2, 3)), "0.bias": np.zeros(3)}, "identity", "mse"), SE,
+     ["state_dict['0.bias']", "(2,)", "(3,)"]),
+    ("from_torch_state_dict/NaN",
+     lambda f: bio.from_torch_state_dict({"0.weight": np.full((2, 3), np.nan), "0.bias": np.zeros(2)}, "identity", "mse"),
+     VE, ["state_dict['0.weight']", "NaN"]),
+    ("from_torch_state_dict/unknown-activation",
+     lambda f: bio.from_torch_state_dict({"0.weight": np.zeros((2, 3)), "0.bias": np.zeros(2)}, "relux", "mse"), VE,
+     ["activation", "'relux'"]),
+]
+for name, fn, exc, needles in IO_BAD:
+    bad(f"io.{name}", exc, needles, fn)
+
+
 # ============================================================ the fixture and the test
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
@@ -682,10 +745,35 @@ def files(tmp_path_factory):
     paths["truncated_npz"] = str(d / "truncated.npz")
     np.save(d / "single.npy", Xg)
     paths["npy"] = str(d / "single.npy")
+    paths["out"] = str(d / "model_out.npz")
+    paths["model"] = bio.save(binary(), str(d / "model.npz"), classes=[0, 1])
+    raw = (d / "model.npz").read_bytes()
+    (d / "model_truncated.npz").write_bytes(raw[:-40])
+    paths["model_truncated"] = str(d / "model_truncated.npz")
+    with zipfile.ZipFile(d / "model.npz") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    pickled = io.BytesIO()
+    np.lib.format.write_array(pickled, np.array([{"a": 1}] * 21, dtype=object), allow_pickle=True)
+    members["params.npy"] = pickled.getvalue()
+    with zipfile.ZipFile(d / "model_pickled.npz", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    paths["model_pickled"] = str(d / "model_pickled.npz")
+    paths["regression_model"] = bio.save(bp.Network([2, 3, 1], ["tanh", "identity"], "mse", seed=0),
+                                         str(d / "regression.npz"))
+    paths["model2"] = bio.save(bp.Network([2, 4, 1], ["tanh", "sigmoid"], "bce", seed=0), str(d / "model2.npz"),
+                               classes=[0, 1])
+    (d / "text.npz").write_text("hello")
+    paths["text_npz"] = str(d / "text.npz")
+    paths["missing_dir"] = str(d / "no" / "such")
+    for key, text in {"one_class_csv": "a,b,c\n1,2,x\n3,4,x\n", "three_features_csv": "a,b,c,class\n1,2,3,0\n",
+                      "features_only_csv": "a,b\n1,2\n3,4\n"}.items():
+        (d / f"{key}.csv").write_text(text)
+        paths[key] = str(d / f"{key}.csv")
     return paths
 
 
-LIBRARY_ERRORS = (BackpropError, FileNotFoundError, IsADirectoryError)
+LIBRARY_ERRORS = (BackpropError, FileNotFoundError, IsADirectoryError)  # ModelFileError is a BackpropError
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -758,6 +846,7 @@ def test_odd_but_valid_input_works(call):
 
 
 # ============================================================ the CLI's arguments
+# argv items may name the fixture's files: {model}, {good_csv}, {dir}, {missing}, {text_npz}, {out}
 CLI_BAD = [
     ("demo/iterations=0", ["demo", "--iterations", "0", "--no-plot"], 2, ["--iterations", "0"]),
     ("demo/iterations=negative", ["demo", "--iterations", "-5", "--no-plot"], 2, ["--iterations", "-5"]),
@@ -767,19 +856,87 @@ CLI_BAD = [
     ("demo/learning-rate=negative", ["demo", "--learning-rate", "-1", "--no-plot"], 2, ["--learning-rate", "-1"]),
     ("demo/unknown-option", ["demo", "--epochs", "5"], 2, ["--epochs"]),
     ("unknown-command", ["train2"], 2, ["'train2'"]),
+    ("train/epochs=0", ["train", "moons", "--epochs", "0"], 2, ["--epochs", "0"]),
+    ("train/epochs=text", ["train", "moons", "--epochs", "ten"], 2, ["--epochs", "'ten'"]),
+    ("train/layers=text", ["train", "moons", "--layers", "16,x"], 2, ["--layers", "'16,x'"]),
+    ("train/layers=0", ["train", "moons", "--layers", "0"], 2, ["--layers", "'0'"]),
+    ("train/learning-rate=0", ["train", "moons", "--learning-rate", "0"], 2, ["--learning-rate", "0.0"]),
+    ("train/learning-rate=NaN", ["train", "moons", "--learning-rate", "nan"], 2, ["--learning-rate", "nan"]),
+    ("train/batch-size=0", ["train", "moons", "--batch-size", "0"], 2, ["--batch-size", "'0'"]),
+    ("train/batch-size=text", ["train", "moons", "--batch-size", "abc"], 2, ["--batch-size", "'abc'"]),
+    ("train/optimizer=unknown", ["train", "moons", "--optimizer", "adamm"], 2, ["optimizer", "'adamm'"]),
+    ("train/activation=unknown", ["train", "moons", "--activation", "relux"], 2, ["activation", "'relux'"]),
+    ("train/activations=count", ["train", "moons", "--activations", "relu,tanh,tanh"], 2, ["--activations", "3"]),
+    ("train/loss=unknown", ["train", "moons", "--loss", "hinge"], 2, ["loss", "'hinge'"]),
+    ("train/loss-incompatible", ["train", "moons", "--task", "regression", "--loss", "bce"], 2,
+     ["binary_crossentropy", "'identity'"]),
+    ("train/dropout=1", ["train", "moons", "--dropout", "1"], 2, ["--dropout", "1.0"]),
+    ("train/validation-split=1.5", ["train", "moons", "--validation-split", "1.5"], 2, ["--validation-split", "1.5"]),
+    ("train/l2=negative", ["train", "moons", "--l2", "-1"], 2, ["--l2", "-1.0"]),
+    ("train/patience=negative", ["train", "moons", "--patience", "-1"], 2, ["--patience", "-1"]),
+    ("train/clip-norm=0", ["train", "moons", "--clip-norm", "0"], 2, ["--clip-norm", "0.0"]),
+    ("train/seed=negative", ["train", "moons", "--seed", "-1"], 2, ["--seed", "-1"]),
+    ("train/samples=0", ["train", "moons", "--samples", "0"], 2, ["--samples", "0"]),
+    ("train/samples=1", ["train", "moons", "--samples", "1"], 2, ["n_samples", "1"]),
+    ("train/schedule=unknown", ["train", "moons", "--schedule", "linear"], 2, ["schedule", "'linear'"]),
+    ("train/schedule=bad-value", ["train", "moons", "--schedule", "cosine:decay_steps=0"], 2, ["decay_steps", "0"]),
+    ("train/schedule=typo", ["train", "moons", "--schedule", "step:gamma=2"], 2, ["step", "gamma"]),
+    ("train/checkpoint-every=0", ["train", "moons", "--checkpoint-every", "0"], 2, ["--checkpoint-every", "0"]),
+    ("train/dtype=float16", ["train", "moons", "--dtype", "float16"], 2, ["--dtype", "'float16'"]),
+    ("train/data=unknown", ["train", "nodata"], 2, ["data", "'nodata'"]),
+    ("train/data=missing-file", ["train", "{missing}"], 2, ["data", "missing.csv"]),
+    ("train/data=one-class", ["train", "{one_class_csv}"], 2, ["classes", "1"]),
+    ("train/target-for-builtin", ["train", "moons", "--target", "nope"], 2, ["--target", "'nope'"]),
+    ("train/target=unknown-column", ["train", "{good_csv}", "--target", "nope"], 2, ["target", "'nope'"]),
+    ("train/out=missing-directory", ["train", "moons", "--out", "{missing_dir}/m.npz"], 2, ["--out", "does not exist"]),
+    ("train/out=directory", ["train", "moons", "--out", "{dir}"], 2, ["--out", "adir"]),
+    ("train/checkpoint=missing-directory", ["train", "moons", "--checkpoint-every", "1", "--checkpoint",
+                                            "{missing_dir}/c.npz"], 2, ["--checkpoint", "does not exist"]),
+    ("train/resume=model-file", ["train", "--resume", "{model}"], 2, ["model.npz", "not a checkpoint"]),
+    ("train/resume=missing", ["train", "--resume", "{missing}"], 1, ["path", "missing.csv"]),
+    ("train/resume=text", ["train", "--resume", "{text_npz}"], 2, ["text.npz", "not a backprop model file"]),
+    ("train/no-data", ["train"], 2, ["data"]),
+    ("evaluate/model=missing", ["evaluate", "{missing}", "moons"], 1, ["path", "missing.csv"]),
+    ("evaluate/model=text", ["evaluate", "{text_npz}", "moons"], 2, ["text.npz", "not a backprop model file"]),
+    ("evaluate/unseen-label", ["evaluate", "{model2}", "spirals"], 2, ["label 2", "[0, 1]"]),
+    ("evaluate/wrong-features", ["evaluate", "{model2}", "{three_features_csv}"], 2, ["2 features", "3"]),
+    ("evaluate/no-target", ["evaluate", "{model2}", "{features_only_csv}"], 2, ["no target column"]),
+    ("evaluate/missing-args", ["evaluate"], 2, ["model"]),
+    ("predict/model=text", ["predict", "{text_npz}", "moons"], 2, ["text.npz", "not a backprop model file"]),
+    ("predict/data=missing", ["predict", "{model}", "{missing}"], 2, ["data", "missing.csv"]),
+    ("predict/out=missing-directory", ["predict", "{model}", "moons", "--out", "{missing_dir}/p.csv"], 2,
+     ["--out", "does not exist"]),
+    ("predict/proba-for-regression", ["predict", "{regression_model}", "{features_only_csv}", "--proba"], 2,
+     ["--proba", "regression"]),
+    ("gradcheck/eps=0", ["gradcheck", "--eps", "0"], 2, ["--eps", "0.0"]),
+    ("gradcheck/examples=0", ["gradcheck", "--examples", "0"], 2, ["--examples", "0"]),
+    ("gradcheck/tolerance=negative", ["gradcheck", "--tolerance", "-1"], 2, ["--tolerance", "-1.0"]),
+    ("gradcheck/model=text", ["gradcheck", "{text_npz}"], 2, ["text.npz"]),
+    ("info/model=missing", ["info", "{missing}"], 1, ["path", "missing.csv"]),
+    ("info/model=csv", ["info", "{good_csv}"], 2, ["good.csv", "not a backprop model file"]),
+    ("info/model=directory", ["info", "{dir}"], 1, ["path", "adir"]),
+    ("plot/model=text", ["plot", "{text_npz}"], 2, ["text.npz"]),
+    ("explain/layers=0", ["explain", "--layers", "0"], 2, ["--layers", "'0'"]),
+    ("explain/examples=0", ["explain", "--examples", "0"], 2, ["--examples", "0"]),
+    ("explain/precision=negative", ["explain", "--precision", "-1"], 2, ["--precision", "-1"]),
+    ("explain/activation=unknown", ["explain", "--activation", "nope"], 2, ["activation", "'nope'"]),
+    ("explain/eps=0", ["explain", "--eps", "0"], 2, ["--eps", "0.0"]),
 ]
 
 
 @pytest.mark.parametrize("argv,code,needles", [c[1:] for c in CLI_BAD], ids=[c[0] for c in CLI_BAD])
-def test_cli_bad_arguments_exit_with_a_one_line_error(argv, code, needles, capsys):
+def test_cli_bad_arguments_exit_with_a_one_line_error(argv, code, needles, files, capsys):
+    argv = [a.format(**files) for a in argv]
     try:
         returned = cli_main(argv)
     except SystemExit as exit_:  # argparse's own usage errors
         returned = exit_.code
-    err = capsys.readouterr().err
-    assert returned == code
+    captured = capsys.readouterr()
+    err = captured.err
+    assert returned == code, err
     assert "Traceback" not in err
-    missing = [needle for needle in needles if needle not in err]
+    assert "data:" not in captured.out or "network:" not in captured.out, "training started before the check"
+    missing = [needle.format(**files) for needle in needles if needle.format(**files) not in err]
     assert not missing, f"stderr {err!r} lacks {missing}"
 
 
