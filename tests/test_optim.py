@@ -182,3 +182,16 @@ def test_update_k_uses_the_schedule_at_step_k(rng):
         _, grad = expected.cost_and_gradient(X, y)
         expected.params -= schedule(k) * grad
     np.testing.assert_allclose(net.params, expected.params, rtol=0, atol=1e-12)
+
+
+def test_lbfgs_ftol_is_separate_from_gtol():
+    pytest.importorskip("scipy")
+    X = np.linspace(-1, 1, 30)[:, None]
+    y = np.sin(3 * X[:, 0])
+    runs = {}
+    for ftol in (None, 1e-15):
+        net = bp.Network([1, 8, 1], ["tanh", "identity"], "mse", seed=0)
+        opt = optim.LBFGS(tol=1e-3, ftol=ftol)
+        assert opt.ftol == (1e-3 if ftol is None else ftol)
+        runs[ftol] = len(net.fit(X, y, optimizer=opt, epochs=500, batch_size=None))
+    assert runs[1e-15] > runs[None]  # a looser ftol (= tol) stops earlier
