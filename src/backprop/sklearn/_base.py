@@ -41,8 +41,11 @@ __all__ = ["BaseNeuralNet"]
 
 _SCIPY_FTOL = 2.220446049250313e-09  # scipy's default ftol for L-BFGS-B, which scikit-learn keeps
 _SOLVERS = ("sgd", "adam", "lbfgs")
+# The parameters only the optimizer and its learning rate see: changing one between the calls of a
+# run starts a new optimizer state (see _solver_state).
 _SOLVER_PARAMS = ("solver", "learning_rate", "learning_rate_init", "power_t", "momentum", "nesterovs_momentum",
-                  "beta_1", "beta_2", "epsilon", "tol", "max_fun", "schedule", "optimizer")
+                  "beta_1", "beta_2", "epsilon", "schedule", "optimizer")
+_LBFGS_PARAMS = ("solver", "tol", "max_fun", "optimizer")
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -287,7 +290,8 @@ class BaseNeuralNet(BaseEstimator):
         with the same optimizer state (Adam's moments, the velocity), schedule position, RNG
         stream and step count; changed solver parameters start a new optimizer state.
         """
-        key = repr([getattr(self, name) for name in _SOLVER_PARAMS])
+        names = _LBFGS_PARAMS if self._is_lbfgs() else _SOLVER_PARAMS
+        key = repr([(name, getattr(self, name)) for name in names])
         previous = getattr(self, "_solver", None) if continuing else None
         if previous is not None and previous["key"] == key:
             return previous
@@ -350,10 +354,12 @@ class BaseNeuralNet(BaseEstimator):
         if not continuing:
             self._reset_fit_state(early_stopping)
             self.network_ = self._new_network(X.shape[1], Y.shape[1], dtype, rs)
-        elif early_stopping and self.validation_scores_ is None:
+        else:
+            self._check_architecture()
+        if continuing and early_stopping and self.validation_scores_ is None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
             self.best_validation_score_, self.best_loss_ = -np.inf, None
-        elif not early_stopping and self.best_loss_ is None:
+        elif continuing and not early_stopping and self.best_loss_ is None:
             self.best_loss_ = min(self.loss_curve_, default=np.inf)
         if not incremental:
             self._no_improvement_count = 0  # every fit call gets its n_iter_no_change epochs
@@ -394,6 +400,18 @@ class BaseNeuralNet(BaseEstimator):
                              "and need to be preprocessed.")
         self._warn_if_unconverged(trainer, monitor, incremental)
         return self
+
+    def _check_architecture(self) -> None:
+        """A continuing call trains the existing network: its hidden layers must still be the parameters'."""
+        net = self.network_
+        hidden = self._hidden_sizes()
+        names = [get_activation(a).name for a in self._hidden_activations(len(hidden))]
+        if list(net.layer_sizes[1:-1]) != hidden or [a.name for a in net.activations[:-1]] != names:
+            raise ValueError(
+                f"hidden_layer_sizes={hidden} and activation={self.activation!r} differ from the fitted network's "
+                f"({list(net.layer_sizes[1:-1])}, {[a.name for a in net.activations[:-1]]}): warm_start and "
+                "partial_fit continue that network; fit with warm_start=False to start a new one"
+            )
 
     def _warn_if_unconverged(self, trainer: Trainer, monitor: EpochMonitor, incremental: bool) -> None:
         if self.history_.interrupted:

@@ -134,8 +134,11 @@ NOTES = """
     - A ``fit`` call that runs all ``max_iter`` epochs without meeting the ``tol`` rule emits
       scikit-learn's ``ConvergenceWarning``.
 
-    Differences from scikit-learn's MLP: the updates are torch's (Adam's ε is added to √v̂
-    rather than to √v; the momentum velocity is not rescaled by the learning rate), the same
-    rules under a constant rate; for several regression outputs the loss is ½Σ over outputs
-    (scikit-learn reports it divided by the number of outputs but follows the same gradient).
+    Against scikit-learn's MLP: the same initial weights for the same ``random_state``, the
+    same update rules (scikit-learn's Adam and momentum SGD, see ``backprop.sklearn._optimizers``)
+    and the same stopping rule, so on one full batch (at most 200 examples with
+    batch_size="auto") training follows MLPClassifier/MLPRegressor update for update; with
+    mini-batches only the shuffling order differs. For several regression outputs the reported
+    loss is ½Σ over the outputs (scikit-learn divides its report by the number of outputs while
+    following the same gradient), so ``tol`` compares against that sum.
 """
