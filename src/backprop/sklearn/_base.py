@@ -227,11 +227,6 @@ class BaseNeuralNet(BaseEstimator):
                 raise ValueError(f"init: expected 'sklearn' or a backprop initializer; {exc}") from None
 
     # ------------------------------------------------------------ building blocks
-    def _network_dtype(self, X_dtype: np.dtype) -> np.dtype:
-        if self.dtype is not None:
-            return np.dtype(self.dtype)
-        return np.dtype(np.float32) if X_dtype == np.float32 else np.dtype(np.float64)
-
     def _new_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rs: np.random.RandomState) -> Network:
         hidden = self._hidden_sizes()
         activations = self._hidden_activations(len(hidden))
@@ -334,14 +329,14 @@ class BaseNeuralNet(BaseEstimator):
         continuing = hasattr(self, "network_") and (incremental or self.warm_start)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        dtype = self.network_.dtype if continuing else (
-            None if self.dtype is None else np.dtype(self.dtype))
+        # The network's precision: a continuing call keeps it; else ``dtype``, or float32 input stays
+        # float32 and anything else becomes float64.
+        dtype = self.network_.dtype if continuing else self.dtype
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=not self._is_classifier,
-                             dtype=dtype if dtype is not None else (np.float64, np.float32), reset=not continuing)
+                             dtype=(np.float64, np.float32) if dtype is None else dtype, reset=not continuing)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        dtype = dtype if dtype is not None else self._network_dtype(X.dtype)
-        X = X.astype(dtype, copy=False)
+        dtype = X.dtype
         Y = self._encode_targets(y, continuing, incremental, classes).astype(dtype, copy=False)
         sample_weight = _check_sample_weight(sample_weight, X.shape[0])
         sample_weight = self._weigh_classes(y, sample_weight, incremental)
