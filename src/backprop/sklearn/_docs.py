@@ -93,7 +93,7 @@ ATTRIBUTES = """
     validation_scores_ : list of float or None
         Validation score per epoch with ``early_stopping``.
     validation_loss_curve_ : list of float or None
-        Validation objective per epoch with ``early_stopping``.
+        Mean validation loss (without the L2 term) per epoch with ``early_stopping``.
     best_validation_score_ : float or None
     n_iter_ : int
         Epochs (L-BFGS iterations) of the last ``fit``/``partial_fit`` call.
