@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ..optim import Schedule
 from ..train import Callback
 
-__all__ = ["SklearnRate", "EpochMonitor"]
+__all__ = ["EpochMonitor", "SklearnRate"]
 
 SKLEARN_RATES = ("constant", "invscaling", "adaptive")
 

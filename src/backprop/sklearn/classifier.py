@@ -98,13 +98,13 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         )
         self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "NeuralNetClassifier":
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetClassifier:
         """Train on X (n_samples, n_features) and labels y (n_samples,) or a label indicator matrix
         (n_samples, n_labels), for up to ``max_iter`` epochs; ``sample_weight`` (n_samples,)."""
         return self._fit(X, y, sample_weight)
 
     @available_if(lambda self: not self._is_lbfgs())
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> "NeuralNetClassifier":
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> NeuralNetClassifier:
         """One epoch over (X, y), continuing the run (optimizer state included).
 
         ``classes`` (every label y may ever hold; for multi-label y, the label indices) is

@@ -89,13 +89,13 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         )
         self.loss = loss
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "NeuralNetRegressor":
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_outputs) for up to
         ``max_iter`` epochs; ``sample_weight`` (n_samples,)."""
         return self._fit(X, y, sample_weight)
 
     @available_if(lambda self: not self._is_lbfgs())
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> "NeuralNetRegressor":
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> NeuralNetRegressor:
         """One epoch over (X, y), continuing the run (optimizer state included)."""
         return self._fit(X, y, sample_weight, incremental=True)
 
