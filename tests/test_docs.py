@@ -171,3 +171,20 @@ def test_mkdocs_build_strict(tmp_path):
     api = (site / "reference" / "core" / "index.html").read_text(encoding="utf-8")
     assert "backward_columns" in api and "check_gradients" in api
     assert (site / "distributed" / "index.html").exists()
+
+
+def test_docstring_conversion_for_the_api_reference():
+    pytest.importorskip("griffe")
+    rst = _load_hook("rst_roles")
+    text = ("See :class:`~backprop.core.Network` and :func:`check_gradients`.\n\n"
+            "====  ====\nname  rule\n====  ====\nsgd   θ ← θ − α g\n====  ====\n\n"
+            "Parameters\n----------\nepochs : passes over the data\n"
+            "shuffle, seed : reshuffle every epoch, from a generator seeded by ``seed``\n"
+            "dtype : numpy float32 or float64\n    Every buffer has this dtype.\n")
+    out = rst.convert(text)
+    assert "See `Network` and `check_gradients`." in out
+    assert "```text\n====  ====\nname  rule" in out and out.count("```") == 2
+    assert "epochs\n    passes over the data" in out
+    assert "shuffle\n    reshuffle" in out and "seed\n    reshuffle" in out
+    assert "dtype : numpy float32 or float64\n    Every buffer has this dtype." in out
+    assert rst.convert(out) == out  # idempotent: objects reached twice are not converted twice

@@ -15,6 +15,8 @@ import re
 
 import griffe
 
+SECTION = re.compile(r"^(Parameters|Other Parameters|Attributes|Returns|Yields|Raises|Warns)\s*$")
+ENTRY = re.compile(r"^(?P<names>[*\w]+(?:\s*,\s*[*\w]+)*)\s+:\s+(?P<text>.+)$")
 ROLE = re.compile(r":(?:py:)?(?:mod|class|func|meth|attr|data|exc|obj):`(~?)([^`]+)`")
 RULE = re.compile(r"^\s*=+(\s+=+)+\s*$")
 
@@ -26,9 +28,52 @@ def _role(match: re.Match) -> str:
     return f"`{target}`"
 
 
+def _looks_like_prose(text: str) -> bool:
+    """A numpy "type" that is really a description: inline code or more than eight words."""
+    return "``" in text or len(text.split()) > 8
+
+
+def short_entries(text: str) -> str:
+    """Numpy section entries written ``name : description`` on one line, moved to the description.
+
+    numpydoc reads ``name : text`` as name and *type*; some docstrings put a short
+    description there instead (``epochs : passes over the data``), which would show up in
+    the Type column. A parameter with no indented description below it, or any entry whose
+    "type" reads as prose, becomes ``name`` plus an indented description; the type then
+    comes from the signature's annotation. Grouped names (``shuffle, seed : …``) become
+    one entry each, so that each shows its own annotation and default.
+    """
+    lines = text.splitlines()
+    out, section, parameters, i = [], False, False, 0
+    while i < len(lines):
+        line = lines[i]
+        if SECTION.match(line) and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
+            section, parameters = True, "Parameters" in line
+        elif line and not line[0].isspace() and not set(line.strip()) <= {"-"} and not ENTRY.match(line):
+            section = False
+        match = ENTRY.match(line) if section else None
+        if not match:
+            out.append(line)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].startswith((" ", "\t")) and lines[j].strip():
+            j += 1
+        body = lines[i + 1 : j]
+        names = [n.strip() for n in match["names"].split(",")]
+        if (parameters and not body) or _looks_like_prose(match["text"]):
+            heads, body = names, ["    " + match["text"], *body]
+        else:
+            heads = [f"{n} : {match['text']}" for n in names]
+        for head in heads:
+            out.extend([head, *body])
+        i = j
+    return "\n".join(out)
+
+
 def convert(text: str) -> str:
-    """The docstring with roles as inline code and reST simple tables fenced."""
-    text = ROLE.sub(_role, text)
+    """The docstring with roles as inline code, reST simple tables fenced, short entries fixed."""
+    text = short_entries(ROLE.sub(_role, text))
     lines, out, i, fenced = text.splitlines(), [], 0, False
     while i < len(lines):
         if lines[i].lstrip().startswith("```"):
