@@ -36,8 +36,14 @@ _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed
 class Network(_EngineNetwork):
     __doc__ = _EngineNetwork.__doc__
 
+    # Set by training and by backprop.load (see backprop.io): the last run, and what a model
+    # file carries beside the weights (original class labels, column names, free metadata).
     trainer_: Trainer | None = None
     history_: History | None = None
+    classes_: list[Any] | None = None
+    feature_names_: list[str] | None = None
+    target_name_: str | None = None
+    metadata_: dict[str, Any] | None = None
 
     def fit(
         self,
@@ -85,6 +91,10 @@ class Network(_EngineNetwork):
             ``patience`` epochs, and restore the best epoch's weights however training ends
         callbacks : :class:`~backprop.train.Callback` objects; ``on_epoch_end`` may return True to stop
         verbose : 1 prints one line per epoch
+
+        The history's "loss" is the objective minimised (data cost plus the L2 penalty, averaged
+        over the epoch's batches before each update); "val_loss" is the data cost on the
+        validation set after the epoch.
         sample_weight : (n_samples,) non-negative weights; the cost is Σ w_i ℓ_i / Σ w_i
         class_weight : {class index: weight} or "balanced", multiplied into the sample weights
         clip_norm : rescale the gradient to this global L2 norm when it is longer
