@@ -1,14 +1,14 @@
 """Pictures of training: a decision boundary, learning curves, and per-layer gradient norms.
 
-- learning_curves.png: training and validation loss and accuracy per epoch, from the
-  History that fit returns, for a 2 -> 64 tanh -> 64 tanh -> 1 sigmoid network that
-  overfits 140 noisy points of the two moons;
+- learning_curves.png: training and validation loss and accuracy per epoch
+  (backprop.plot.learning_curves, from the History that fit returns) for a
+  2 -> 64 tanh -> 64 tanh -> 1 sigmoid network that overfits 140 noisy points of the moons;
 - decision_boundary.png: that network's decision boundary after 300 epochs, next to the
   same network trained with early stopping (backprop.plot.decision_boundary);
-- gradient_norms.png: the norm of dW[l] for each layer during training, recorded by the
-  GradientNorms callback, for a deep sigmoid network and the same network with ReLU: the
-  vanishing-gradient picture (the sigmoid's layers far from the output get gradients
-  orders of magnitude smaller).
+- gradient_norms_sigmoid.png, gradient_norms_relu.png: the norm of dW[l] for each layer
+  during training, recorded by the GradientNorms callback (backprop.plot.gradient_norms),
+  for six sigmoid hidden layers and for six ReLU ones: the vanishing-gradient picture
+  (the sigmoid's layers far from the output get gradients orders of magnitude smaller).
 
 PNGs go to --out DIR, or $BACKPROP_EXAMPLES_OUT, or a new temporary directory (never the
 current directory unless asked). Needs matplotlib (pip install "backprop[plot]"); without
@@ -43,7 +43,7 @@ def main() -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from backprop.plot import decision_boundary
+        from backprop.plot import decision_boundary, gradient_norms, learning_curves
     except ImportError:
         print("skipped: matplotlib is not installed (pip install 'backprop[plot]')")
         return
@@ -71,42 +71,23 @@ def main() -> None:
     plt.close(fig)
     print(f"decision boundaries: {path}")
 
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    epochs = np.array(history.epoch) + 1
-    ax_loss.plot(epochs, history["loss"], label="training")
-    ax_loss.plot(epochs, history["val_loss"], label="validation")
-    ax_loss.axvline(best + 1, color="gray", linestyle="--", label="lowest validation loss")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="loss")
-    ax_acc.plot(epochs, history["accuracy"], label="training")
-    ax_acc.plot(epochs, history["val_accuracy"], label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    for ax in (ax_loss, ax_acc):
-        ax.legend()
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
     path = os.path.join(out, "learning_curves.png")
+    fig = learning_curves(history, title="2 -> 64 tanh -> 64 tanh -> 1 sigmoid, 140 noisy moons")
+    fig.axes[0].axvline(best + 1, color="gray", linestyle=":", label="lowest validation loss")
+    fig.axes[0].legend()
     fig.savefig(path, dpi=90)
     plt.close(fig)
     print(f"learning curves: {path}")
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, hidden in zip(axes, ("sigmoid", "relu")):
+    for hidden in ("sigmoid", "relu"):
         deep = bp.Network([2] + [16] * 6 + [1], [hidden] * 6 + ["sigmoid"], "binary_crossentropy", seed=0)
         norms = GradientNorms()
         deep.fit(X, y, optimizer="sgd", learning_rate=0.1, epochs=40, batch_size=32, seed=0, callbacks=[norms])
         table = np.array(norms.norms)                        # (epochs, L): ‖dW[l]‖ at the end of each epoch
-        for l in range(table.shape[1]):
-            ax.plot(np.arange(1, len(table) + 1), table[:, l], label=f"layer {l + 1}")
-        ax.set(xlabel="epoch", yscale="log", title=f"‖dW[l]‖, six {hidden} hidden layers")
-        ax.grid(alpha=0.3)
-        print(f"{hidden:7s} layers: ‖dW[1]‖ / ‖dW[7]‖ after the last epoch = {table[-1, 0] / table[-1, -1]:.1e}")
-    axes[0].set_ylabel("gradient norm")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    path = os.path.join(out, "gradient_norms.png")
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    print(f"gradient norms: {path}")
+        path = os.path.join(out, f"gradient_norms_{hidden}.png")
+        plt.close(gradient_norms(table, path, title=f"six {hidden} hidden layers", figsize=(7, 4.5)))
+        print(f"{hidden:7s} layers: ‖dW[1]‖ / ‖dW[7]‖ after the last epoch = {table[-1, 0] / table[-1, -1]:.1e}; "
+              f"gradient norms: {path}")
 
 
 if __name__ == "__main__":

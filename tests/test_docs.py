@@ -14,6 +14,7 @@
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,34 @@ def test_python_samples_run(page, tmp_path, monkeypatch, capsys):
             pytest.fail(f"{page_id(page)}, python block {i} raised {type(exc).__name__}: {exc}\n{block}")
 
 
+# ------------------------------------------------------------------ the commands of the CLI page run
+def cli_commands(text):
+    """Every ``backprop …`` line of the page's bash blocks, comments removed, in order."""
+    commands = []
+    for block in re.findall(r"^```bash[^\n]*\n(.*?)^```", text, re.S | re.M):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] == "backprop":
+                commands.append(words[1:])
+    return commands
+
+
+def test_cli_page_commands_run(tmp_path):
+    page = (DOCS / "guide" / "cli.md").read_text(encoding="utf-8")
+    commands = cli_commands(page)
+    assert len(commands) >= 8
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), *sys.path]), MPLBACKEND="Agg")
+    for words in commands:
+        result = subprocess.run([sys.executable, "-m", "backprop", *words], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"backprop {shlex.join(words)}\n{result.stdout}\n{result.stderr}"
+    if {"spirals.npz", "resumed.npz"} <= {p.name for p in tmp_path.iterdir()}:
+        import backprop as bp
+
+        # the page says a resumed run ends at the same weights, bit for bit
+        assert np.array_equal(bp.load(tmp_path / "spirals.npz").params, bp.load(tmp_path / "resumed.npz").params)
+
+
 # ------------------------------------------------------------------ the strict build
 def _have(*modules):
     return all(importlib.util.find_spec(m) is not None for m in modules)
@@ -188,3 +217,8 @@ def test_docstring_conversion_for_the_api_reference():
     assert "shuffle\n    reshuffle" in out and "seed\n    reshuffle" in out
     assert "dtype : numpy float32 or float64\n    Every buffer has this dtype." in out
     assert rst.convert(out) == out  # idempotent: objects reached twice are not converted twice
+    stray = ("Parameters\n----------\nverbose : int\n    1 prints.\n\nA free paragraph\nover two lines.\n"
+             "l2 : float\n    The penalty.\n\nRaises\n------\nDivergenceError\n    when it diverges.\n")
+    out = rst.convert(stray)
+    assert "l2 : float\n    The penalty." in out and "DivergenceError\n    when it diverges." in out
+    assert out.rstrip().endswith("Notes\n-----\nA free paragraph over two lines.")

@@ -33,6 +33,11 @@ def _looks_like_prose(text: str) -> bool:
     return "``" in text or len(text.split()) > 8
 
 
+def _indented(lines: list[str], i: int) -> bool:
+    """Line i exists, has content and is indented (an entry's description)."""
+    return i < len(lines) and lines[i].startswith((" ", "\t")) and bool(lines[i].strip())
+
+
 def short_entries(text: str) -> str:
     """Numpy section entries written ``name : description`` on one line, moved to the description.
 
@@ -41,16 +46,26 @@ def short_entries(text: str) -> str:
     the Type column. A parameter with no indented description below it, or any entry whose
     "type" reads as prose, becomes ``name`` plus an indented description; the type then
     comes from the signature's annotation. Grouped names (``shuffle, seed : …``) become
-    one entry each, so that each shows its own annotation and default.
+    one entry each, so that each shows its own annotation and default. A free paragraph
+    written inside a section moves to a "Notes" section at the end.
     """
     lines = text.splitlines()
-    out, section, parameters, i = [], False, False, 0
+    out, notes, section, parameters, i = [], [], False, False, 0
     while i < len(lines):
         line = lines[i]
         if SECTION.match(line) and i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}:
             section, parameters = True, "Parameters" in line
-        elif line and not line[0].isspace() and not set(line.strip()) <= {"-"} and not ENTRY.match(line):
-            section = False
+        elif (section and line and not line[0].isspace() and not ENTRY.match(line)
+              and not set(line.strip()) <= {"-"} and not _indented(lines, i + 1)
+              and not (i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"})):
+            # a paragraph inside a section (numpydoc would read each line as an entry):
+            # moved to a Notes section at the end
+            j = i
+            while j < len(lines) and lines[j].strip() and not ENTRY.match(lines[j]):
+                j += 1
+            notes.append(" ".join(l.strip() for l in lines[i:j]))
+            i = j
+            continue
         match = ENTRY.match(line) if section else None
         if not match:
             out.append(line)
@@ -68,7 +83,9 @@ def short_entries(text: str) -> str:
         for head in heads:
             out.extend([head, *body])
         i = j
-    return "\n".join(out)
+    if notes:
+        out.extend(["", "Notes", "-----", *[p for note in notes for p in (note, "")]])
+    return "\n".join(out).rstrip() + ("\n" if text.endswith("\n") else "")
 
 
 def convert(text: str) -> str:
