@@ -52,6 +52,7 @@ def test_every_quote_resolves(page):
 # of Network.backward_columns (or the function given), and the page must still name it.
 EQUATION_LINES = {
     ("src/backprop/core/network.py", "Network.backward_columns"): [
+        "dW, db = self._gradient_views(grad)",                                 # views into the flat gradient
         "self.loss.fused_output_error(A[L], Y, coef, out=dZ[L])",              # 1, canonical pair
         "dA_L = self.loss.gradient(A[L], Y, coef, out=cache.dA[L])",           # 1, general
         "g[L - 1].backward(dA_L, Z[L], G[L], out=dZ[L])",                      # 1, general
