@@ -147,12 +147,19 @@ def test_python_samples_run(page, tmp_path, monkeypatch, capsys):
         pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    import backprop as bp
+
+    registered = dict(bp.ACTIVATIONS)  # samples register activations: leave the registry as found
     namespace = {"__name__": "__docs__"}
-    for i, block in enumerate(python_blocks(page.read_text(encoding="utf-8"))):
-        try:
-            exec(compile(block, f"{page_id(page)}[block {i}]", "exec"), namespace)
-        except Exception as exc:  # name the block in the failure
-            pytest.fail(f"{page_id(page)}, python block {i} raised {type(exc).__name__}: {exc}\n{block}")
+    try:
+        for i, block in enumerate(python_blocks(page.read_text(encoding="utf-8"))):
+            try:
+                exec(compile(block, f"{page_id(page)}[block {i}]", "exec"), namespace)
+            except Exception as exc:  # name the block in the failure
+                pytest.fail(f"{page_id(page)}, python block {i} raised {type(exc).__name__}: {exc}\n{block}")
+    finally:
+        bp.ACTIVATIONS.clear()
+        bp.ACTIVATIONS.update(registered)
 
 
 # ------------------------------------------------------------------ the commands of the CLI page run
