@@ -231,5 +231,7 @@ def test_pickled_network_keeps_weights_as_views_of_params(copier, rng):
     clone = pickle.loads(pickle.dumps(net)) if copier == "pickle" else copy.deepcopy(net)
     np.testing.assert_array_equal(clone.params, net.params)
     assert all(np.shares_memory(W, clone.params) for W in clone.weights + clone.biases)
+    net.cost_and_gradient(rng.normal(size=(2, 3)), [0, 1])  # fills the gradient-views memo
+    assert pickle.loads(pickle.dumps(net))._grad_memo is None
     clone.params[:] = 0  # a change of the flat vector is a change of the network
     np.testing.assert_array_equal(clone.predict_proba(rng.normal(size=(2, 3))), np.full((2, 2), 0.5))

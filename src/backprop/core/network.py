@@ -478,9 +478,11 @@ class Network:
 
     def __getstate__(self) -> dict[str, Any]:
         # ``weights`` and ``biases`` are views of ``_params``; pickle would store them as
-        # separate copies, so they are left out and re-created as views on loading.
+        # separate copies, so they are left out and re-created as views on loading. The
+        # gradient-views memo refers to a trainer's buffer: not part of the model.
         state = self.__dict__.copy()
         del state["weights"], state["biases"]
+        state["_grad_memo"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
