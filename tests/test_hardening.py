@@ -366,7 +366,7 @@ OPT_BAD = [
     ("Nesterov/momentum=str", lambda: bo.Nesterov(momentum="0.9"), TE, ["momentum", "'0.9'"]),
     ("GradientDescent/learning_rate=0", lambda: bo.GradientDescent(learning_rate=0), VE, ["learning_rate", "0.0"]),
     ("LBFGS/memory=0", lambda: bo.LBFGS(memory=0), VE, ["memory", "0"]),
-    ("LBFGS/tol=0", lambda: bo.LBFGS(tol=0), VE, ["tol", "0.0"]),
+    ("LBFGS/tol=negative", lambda: bo.LBFGS(tol=-1e-9), VE, ["tol", "-1e-09"]),
     ("step/grad-shape", lambda: bo.Adam().step(np.zeros(3), np.zeros(4), 0.1), SE, ["grad", "(4,)", "(3,)"]),
     ("step/params-2-D", lambda: bo.Adam().step(np.zeros((3, 1)), np.zeros((3, 1)), 0.1), SE, ["params", "(3, 1)"]),
     ("step/lr=NaN", lambda: bo.GradientDescent().step(np.zeros(3), np.zeros(3), float("nan")), VE, ["lr", "nan"]),

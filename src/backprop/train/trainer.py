@@ -284,6 +284,8 @@ class Trainer:
         for idx in self._batches(data.m):
             b = data.m if idx is None else idx.size
             batch_total = float(b if data.w is None else (data.w.sum() if idx is None else data.w[idx].sum()))
+            if batch_total == 0:  # every example weighs 0: nothing to learn, and c = w / 0 is undefined
+                continue
             rows = self._shard(idx, data.m)
             A0, Y, w = self._batch(data, rows)
             labels = data.labels if data.labels is None or rows is None else data.labels[rows]
