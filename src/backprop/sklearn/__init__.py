@@ -16,7 +16,8 @@ except ImportError as exc:  # pragma: no cover - exercised without scikit-learn
         "backprop.sklearn needs scikit-learn, which is not installed: pip install 'backprop[sklearn]'"
     ) from exc
 
+from ._base import SolverDivergedError
 from .classifier import NeuralNetClassifier
 from .regressor import NeuralNetRegressor
 
-__all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
+__all__ = ["NeuralNetClassifier", "NeuralNetRegressor", "SolverDivergedError"]

@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..core.activations import get_activation
+from ..core.validation import DivergenceError
 from ..core.init import get_initializer
 from ..model import Network
 from ..optim import LBFGS, SCHEDULES, Optimizer, Schedule, get_optimizer, get_schedule
@@ -37,7 +38,12 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(X, y, reset=reset, **kwargs)
 
 
-__all__ = ["BaseNeuralNet"]
+__all__ = ["BaseNeuralNet", "SolverDivergedError"]
+
+
+class SolverDivergedError(DivergenceError, ValueError):
+    """Training diverged: a :class:`~backprop.DivergenceError` that is also the ``ValueError`` scikit-learn's
+    MLP estimators raise for non-finite weights. The network keeps its last finite parameters."""
 
 _SCIPY_FTOL = 2.220446049250313e-09  # scipy's default ftol for L-BFGS-B, which scikit-learn keeps
 _SOLVERS = ("sgd", "adam", "lbfgs")
@@ -385,6 +391,11 @@ class BaseNeuralNet(BaseEstimator):
         try:
             trainer.run(Dataset(self.network_, X, Y, sample_weight), epochs, validation=val_data,
                         callbacks=[monitor], history=self.history_)
+        except DivergenceError as exc:  # scikit-learn's contract: a ValueError (this one is both)
+            raise SolverDivergedError(
+                "Solver produced non-finite parameter weights. The input data may contain large values and need "
+                f"to be preprocessed, or the learning rate is too high ({exc})"
+            ) from None
         finally:
             solver["step"], solver["epoch"] = trainer.step, trainer.epoch
             self.n_iter_ = monitor.epochs
