@@ -168,7 +168,7 @@ class BaseNeuralNet(BaseEstimator):
             try:
                 get_activation(name)
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"activation: {exc}") from None
+                raise ValueError(str(exc)) from None  # "activation: unknown name ..."
             if get_activation(name).name == "softmax":
                 raise ValueError("activation: 'softmax' is an output activation, not a hidden one")
         return names
@@ -215,8 +215,13 @@ class BaseNeuralNet(BaseEstimator):
             raise ValueError("dropout: the 'lbfgs' solver is full-batch and deterministic; use dropout=0")
         if self.clip_norm is not None:
             _check_number(self.clip_norm, "clip_norm", low=0, low_open=True)
-        if self.dtype is not None and np.dtype(self.dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype: expected None, float32 or float64, received {self.dtype!r}")
+        if self.dtype is not None:
+            try:
+                dtype = np.dtype(self.dtype)
+            except TypeError:
+                raise TypeError(f"dtype: expected None, float32 or float64, received {self.dtype!r}") from None
+            if dtype not in (np.float32, np.float64):
+                raise ValueError(f"dtype: expected None, float32 or float64, received {self.dtype!r}")
         spec = self.schedule
         if isinstance(spec, str):
             if spec not in SKLEARN_RATES and spec.lower() not in SCHEDULES:
