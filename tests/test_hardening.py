@@ -846,6 +846,133 @@ def test_odd_but_valid_input_works(call):
 
 
 # ============================================================ the CLI's arguments
+# ============================================================ the scikit-learn estimators
+# They follow scikit-learn's conventions: ValueError/TypeError (NotFittedError before fit), with
+# scikit-learn's own messages for what its validate_data checks (NaN, shapes, sample counts).
+try:
+    from backprop.sklearn import NeuralNetClassifier as _Clf, NeuralNetRegressor as _Reg, SolverDivergedError
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # scikit-learn is an optional extra
+    _Clf = _Reg = None
+
+
+def _clf(**kw):
+    return _Clf(**{"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, **kw})
+
+
+def _reg(**kw):
+    return _Reg(**{"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, **kw})
+
+
+SK_BAD = [] if _Clf is None else [
+    ("fit/X=NaN", lambda: _clf().fit(X_nan, y), ValueError, ["Input X contains NaN"]),
+    ("fit/X=inf", lambda: _clf().fit(X_inf, y), ValueError, ["Input X contains infinity"]),
+    ("fit/X=1-D", lambda: _clf().fit(X[:, 0], y), ValueError, ["Expected 2D array, got 1D array"]),
+    ("fit/X=dict", lambda: _clf().fit({"a": 1}, y), TypeError, ["dict"]),
+    ("fit/X=empty", lambda: _clf().fit(X[:0], y[:0]), ValueError, ["0 sample(s)", "(0, 3)"]),
+    ("fit/y=short", lambda: _clf().fit(X, y[:11]), ValueError, ["[12, 11]"]),
+    ("fit/y=NaN-regression", lambda: _reg().fit(X, np.where(y == 1, np.nan, 0.0)), ValueError, ["Input y contains NaN"]),
+    ("fit/sample_weight=negative", lambda: _clf().fit(X, y, sample_weight=-np.ones(12)), ValueError,
+     ["sample_weight", "negative"]),
+    ("fit/sample_weight=short", lambda: _clf().fit(X, y, sample_weight=np.ones(5)), ValueError,
+     ["sample_weight", "(5,)", "(12,)"]),
+    ("hidden_layer_sizes=0", lambda: _clf(hidden_layer_sizes=(0,)).fit(X, y), ValueError, ["hidden_layer_sizes", "[0]"]),
+    ("hidden_layer_sizes=str", lambda: _clf(hidden_layer_sizes="10").fit(X, y), TypeError,
+     ["hidden_layer_sizes", "'10'"]),
+    ("activation=unknown", lambda: _clf(activation="relux").fit(X, y), ValueError, ["activation", "'relux'"]),
+    ("activation=softmax", lambda: _clf(activation="softmax").fit(X, y), ValueError, ["activation", "'softmax'"]),
+    ("solver=unknown", lambda: _clf(solver="newton").fit(X, y), ValueError, ["solver", "'newton'"]),
+    ("alpha=negative", lambda: _clf(alpha=-1).fit(X, y), ValueError, ["alpha", "-1"]),
+    ("alpha=NaN", lambda: _clf(alpha=float("nan")).fit(X, y), TypeError, ["alpha", "nan"]),
+    ("max_iter=0", lambda: _clf(max_iter=0).fit(X, y), ValueError, ["max_iter", "0"]),
+    ("max_iter=float", lambda: _clf(max_iter=2.5).fit(X, y), TypeError, ["max_iter", "2.5"]),
+    ("learning_rate_init=0", lambda: _clf(learning_rate_init=0).fit(X, y), ValueError, ["learning_rate_init", "0"]),
+    ("learning_rate=unknown", lambda: _clf(learning_rate="fast").fit(X, y), ValueError, ["learning_rate", "'fast'"]),
+    ("batch_size=0", lambda: _clf(batch_size=0).fit(X, y), ValueError, ["batch_size", "0"]),
+    ("momentum=2", lambda: _clf(momentum=2.0).fit(X, y), ValueError, ["momentum", "2.0"]),
+    ("beta_1=1", lambda: _clf(beta_1=1.0).fit(X, y), ValueError, ["beta_1", "1.0"]),
+    ("epsilon=0", lambda: _clf(epsilon=0).fit(X, y), ValueError, ["epsilon", "0"]),
+    ("tol=negative", lambda: _clf(tol=-1.0).fit(X, y), ValueError, ["tol", "-1.0"]),
+    ("validation_fraction=1", lambda: _clf(validation_fraction=1.0, early_stopping=True).fit(X, y), ValueError,
+     ["validation_fraction", "1.0"]),
+    ("n_iter_no_change=0", lambda: _clf(n_iter_no_change=0).fit(X, y), ValueError, ["n_iter_no_change", "0"]),
+    ("shuffle=str", lambda: _clf(shuffle="yes").fit(X, y), TypeError, ["shuffle", "'yes'"]),
+    ("dropout=1", lambda: _clf(dropout=1.0).fit(X, y), ValueError, ["dropout", "1.0"]),
+    ("dropout=count", lambda: _clf(dropout=[0.1, 0.1]).fit(X, y), ValueError, ["dropout", "[0.1, 0.1]"]),
+    ("dropout-with-lbfgs", lambda: _clf(dropout=0.5, solver="lbfgs").fit(X, y), ValueError, ["dropout", "lbfgs"]),
+    ("clip_norm=0", lambda: _clf(clip_norm=0).fit(X, y), ValueError, ["clip_norm", "0"]),
+    ("dtype=int", lambda: _clf(dtype=np.int32).fit(X, y), ValueError, ["dtype", "int32"]),
+    ("dtype=bogus", lambda: _clf(dtype="bogus").fit(X, y), TypeError, ["dtype", "'bogus'"]),
+    ("schedule=unknown", lambda: _clf(schedule="linear").fit(X, y), ValueError, ["schedule", "'linear'"]),
+    ("schedule=int", lambda: _clf(schedule=5).fit(X, y), TypeError, ["schedule", "5"]),
+    ("schedule-returns-NaN", lambda: _clf(schedule=lambda step: float("nan")).fit(X, y), ValueError,
+     ["learning_rate", "nan"]),
+    ("optimizer=int", lambda: _clf(optimizer=5).fit(X, y), TypeError, ["optimizer", "5"]),
+    ("init=unknown", lambda: _clf(init="zeros").fit(X, y), ValueError, ["init", "'zeros'"]),
+    ("class_weight=unknown", lambda: _clf(class_weight="auto").fit(X, y), ValueError, ["class_weight", "'auto'"]),
+    ("early_stopping-tiny-data", lambda: _reg(early_stopping=True).fit(X[:5], Yr[:5, 0]), ValueError,
+     ["validation set is too small"]),
+    ("huge-learning-rate", lambda: _reg(learning_rate_init=1e300, max_iter=20).fit(X * 1e3, Yr[:, 0]),
+     SolverDivergedError, ["non-finite", "learning rate"]),
+    ("predict/unfitted", lambda: _clf().predict(X), NotFittedError, ["not fitted"]),
+    ("predict/wrong-features", lambda: _clf().fit(X, y).predict(X[:, :2]), ValueError, ["2 features", "3 features"]),
+    ("predict/NaN", lambda: _clf().fit(X, y).predict(X_nan), ValueError, ["Input X contains NaN"]),
+    ("predict_proba/transposed", lambda: _clf().fit(X, y).predict_proba(X.T), ValueError, ["12 features", "3 features"]),
+    ("partial_fit/no-classes", lambda: _clf().partial_fit(X, y), ValueError, ["classes"]),
+    ("partial_fit/unseen-label", lambda: _clf().partial_fit(X, y, classes=[0, 1]).partial_fit(X, y + 1), ValueError,
+     ["[0 1]", "[1 2]"]),
+    ("partial_fit/early_stopping", lambda: _clf(early_stopping=True).partial_fit(X, y, classes=[0, 1]), ValueError,
+     ["partial_fit", "early_stopping"]),
+    ("warm_start/architecture-changed",
+     lambda: _clf(warm_start=True).fit(X, y).set_params(hidden_layer_sizes=(7,)).fit(X, y), ValueError,
+     ["hidden_layer_sizes=[7]", "[4]"]),
+]
+SK_OK = [] if _Clf is None else [
+    ("X=ints", lambda: _clf().fit(np.round(X * 3).astype(int), y).predict(X).shape == (12,)),
+    ("X=bools", lambda: _clf().fit(X > 0, y).predict(X > 0).shape == (12,)),
+    ("y=strings", lambda: set(_clf().fit(X, np.where(y == 1, "yes", "no")).predict(X)) <= {"yes", "no"}),
+    ("y=one-class", lambda: _clf().fit(X, np.zeros(12, int)).predict(X).tolist() == [0] * 12),
+    ("one-sample", lambda: _clf().fit(X[:1], y[:1]).predict(X[:1]).shape == (1,)),
+    ("batch_size>n_samples", lambda: _clf(batch_size=1000).fit(X, y).n_iter_ == 3),
+    ("float32-stays-float32", lambda: _clf().fit(X.astype(np.float32), y).predict_proba(X.astype(np.float32)).dtype
+     == np.float32),
+    ("regressor-int-targets", lambda: _reg().fit(X, y).predict(X).dtype == np.float64),
+    ("huge-learning-rate-keeps-finite-weights",
+     lambda: _raises_and_keeps_finite(_reg(learning_rate_init=1e300, max_iter=20), X * 1e3, Yr[:, 0])),
+]
+
+
+def _raises_and_keeps_finite(estimator, Xf, yf):
+    with pytest.raises(ValueError):
+        estimator.fit(Xf, yf)
+    return bool(np.isfinite(estimator.network_.params).all())
+
+
+@pytest.mark.skipif(_Clf is None, reason="scikit-learn is not installed")
+@pytest.mark.parametrize("call,exc,needles", [c[1:] for c in SK_BAD], ids=[c[0] for c in SK_BAD])
+def test_estimator_bad_input_gives_scikit_learns_error(call, exc, needles):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(exc) as info:
+            call()
+    assert isinstance(info.value, (ValueError, TypeError))
+    message = str(info.value)
+    missing = [needle for needle in needles if needle not in message]
+    assert not missing, f"message {message!r} lacks {missing}"
+
+
+@pytest.mark.skipif(_Clf is None, reason="scikit-learn is not installed")
+@pytest.mark.parametrize("call", [c for _, c in SK_OK], ids=[i for i, _ in SK_OK])
+def test_estimator_odd_but_valid_input_works(call):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert call() is True
+
+
 # argv items may name the fixture's files: {model}, {good_csv}, {dir}, {missing}, {text_npz}, {out}
 CLI_BAD = [
     ("demo/iterations=0", ["demo", "--iterations", "0", "--no-plot"], 2, ["--iterations", "0"]),
@@ -942,8 +1069,8 @@ def test_cli_bad_arguments_exit_with_a_one_line_error(argv, code, needles, files
 
 def test_catalogue_size():
     """The figure reported in the closing note of the hardening issue."""
-    total = len(CASES) + len(OK_CASES) + len(CLI_BAD)
+    total = len(CASES) + len(OK_CASES) + len(CLI_BAD) + len(SK_BAD) + len(SK_OK)
     print(f"\nbad-input catalogue: {len(CASES)} error cases, {len(OK_CASES)} must-work cases, "
-          f"{len(CLI_BAD)} CLI cases; {total} in all")
+          f"{len(CLI_BAD)} CLI cases, {len(SK_BAD) + len(SK_OK)} estimator cases; {total} in all")
     assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
     assert len(CASES) >= 400
