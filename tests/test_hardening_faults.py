@@ -146,3 +146,26 @@ def test_the_seeds_nn_model_stops_with_divergence_error_and_the_last_finite_para
         parameters = error.parameters
     assert set(parameters) == {"W1", "b1", "W2", "b2"}
     assert all(np.isfinite(v).all() for v in parameters.values())
+
+
+# ============================================================ overflow-prone pre-activations
+DTYPES = [np.float32, np.float64]
+
+
+def _extremes(dtype):
+    big = float(np.finfo(dtype).max) / 4
+    return [1e4, 1e20, 1e30, big] if dtype == np.float32 else [1e4, 1e30, 1e154, 1e200, 1e300, big]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(bp.ACTIVATIONS))
+def test_every_activation_and_its_backward_stay_finite_at_extreme_inputs(name, dtype):
+    """Regression (GELU): g'(z) was NaN beyond |z| ≈ 1e154 (1e19 in float32), z³ overflowing times 0."""
+    activation = bp.ACTIVATIONS[name]
+    for magnitude in _extremes(dtype):
+        Z = np.array([[magnitude, -magnitude, 0.5], [-magnitude, magnitude, -0.5]], dtype=dtype)
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):  # no overflow on the way
+            A = activation.forward(Z.copy())
+            dZ = activation.backward(np.ones_like(Z), Z, A)
+        assert A.dtype == dtype and dZ.dtype == dtype
+        assert np.isfinite(A).all() and np.isfinite(dZ).all(), (magnitude, A, dZ)
