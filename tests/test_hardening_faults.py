@@ -169,3 +169,82 @@ def test_every_activation_and_its_backward_stay_finite_at_extreme_inputs(name, d
             dZ = activation.backward(np.ones_like(Z), Z, A)
         assert A.dtype == dtype and dZ.dtype == dtype
         assert np.isfinite(A).all() and np.isfinite(dZ).all(), (magnitude, A, dZ)
+
+
+def _pairs():
+    """(output activation, loss) for every loss with every output activation it accepts."""
+    pairs = []
+    for loss in sorted(bp.LOSSES):
+        for name in sorted(bp.ACTIVATIONS):
+            if bp.LOSSES[loss].needs_probabilities and not bp.ACTIVATIONS[name].outputs_probabilities:
+                continue
+            pairs.append((name, loss))
+    return pairs
+
+
+PAIRS = _pairs()
+
+
+def _targets(loss, m, rng):
+    if loss == "binary_crossentropy":
+        return rng.integers(0, 2, (m, 3)).astype(float)
+    if loss == "categorical_crossentropy":
+        return np.eye(3)[rng.integers(0, 3, m)]
+    return rng.normal(size=(m, 3))
+
+
+def _signs(m, rng):
+    return np.where(rng.random((m, 3)) < 0.5, -1.0, 1.0)
+
+
+def _finite_or_divergence(call):
+    """Run ``call``: a finite result, or DivergenceError; never a silent NaN or inf."""
+    try:
+        result = call()
+    except bp.DivergenceError:
+        return "diverged"
+    values = result if isinstance(result, tuple) else (result,)
+    assert all(np.isfinite(v).all() for v in values), f"silent non-finite result {values}"
+    return "finite"
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("output,loss", PAIRS, ids=[f"{o}-{l}" for o, l in PAIRS])
+def test_output_pre_activations_of_1e4_through_every_activation_and_loss(output, loss, dtype):
+    """Z[L] = ±1e4 exactly (identity weights): finite cost, gradient and predictions; beyond, finite or
+    DivergenceError."""
+    rng = np.random.default_rng(3)
+    net = bp.Network([3, 3], [output], loss, init=None, dtype=dtype)
+    net.weights[0][...] = np.eye(3)
+    m = 8
+    Y = _targets(loss, m, rng)
+    for magnitude in _extremes(dtype):
+        X = _signs(m, rng) * magnitude
+        if magnitude == 1e4:
+            cost, grad = net.cost_and_gradient(X, Y)
+            P = net.predict_proba(X)
+            assert np.isfinite(cost) and np.isfinite(grad).all() and np.isfinite(P).all()
+            assert grad.dtype == dtype and P.dtype == dtype
+        else:
+            _finite_or_divergence(lambda: net.cost_and_gradient(X, Y))
+            _finite_or_divergence(lambda: net.predict_proba(X))
+            _finite_or_divergence(lambda: net.forward(X)[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("hidden", sorted(a for a in bp.ACTIVATIONS if a != "softmax") + ["softmax"])
+def test_hidden_pre_activations_of_1e4_through_every_activation(hidden, dtype):
+    rng = np.random.default_rng(4)
+    for output, loss in [("sigmoid", "binary_crossentropy"), ("identity", "mse"), ("softmax", "categorical_crossentropy")]:
+        net = bp.Network([3, 3, 3], [hidden, output], loss, seed=0, dtype=dtype)
+        net.weights[0][...] = np.eye(3)
+        net.weights[1][...] *= 1e-3
+        Y = _targets(loss, 8, rng)
+        for magnitude in _extremes(dtype):
+            X = _signs(8, rng) * magnitude
+            if magnitude == 1e4:
+                cost, grad = net.cost_and_gradient(X, Y)
+                assert np.isfinite(cost) and np.isfinite(grad).all() and np.isfinite(net.predict(X)).all()
+            else:
+                _finite_or_divergence(lambda: net.cost_and_gradient(X, Y))
+                _finite_or_divergence(lambda: net.predict_proba(X))

@@ -35,6 +35,7 @@ from .activations import Activation, get_activation
 from .init import auto_initializer, get_initializer
 from .losses import Loss, get_loss
 from .validation import (
+    DivergenceError,
     InputTypeError,
     ShapeError,
     ValidationError,
@@ -446,15 +447,25 @@ class Network:
             if dropout is not None and not isinstance(rng, np.random.Generator):
                 error = ValidationError if rng is None else InputTypeError
                 raise error(f"rng: dropout in training mode needs a numpy.random.Generator, received {describe(rng)}")
-        cache = self.forward_columns(self._columns(X), training=training, dropout=dropout, rng=rng)
-        return cache.A[self.n_layers].T, cache
+        A0 = self._columns(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cache = self.forward_columns(A0, training=training, dropout=dropout, rng=rng)
+        out = cache.A[self.n_layers]
+        if not np.isfinite(out).all():
+            raise self._overflow("forward: the outputs", A0)
+        return out.T, cache
 
     def backward(self, cache: Cache, Y: Any, sample_weight: Any = None) -> np.ndarray:
         """The gradient of the mean cost for the forward pass in ``cache``, as a new flat array."""
         if not isinstance(cache, Cache):
             raise InputTypeError(f"cache: expected the Cache returned by forward, received {describe(cache)}")
         m = cache.m
-        return self.backward_columns(cache, self.targets(Y, m), self.coefficients(m, sample_weight, self.dtype))
+        Yc, coef = self.targets(Y, m), self.coefficients(m, sample_weight, self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = self.backward_columns(cache, Yc, coef)
+        if not np.isfinite(grad).all():
+            raise self._overflow("backward: the gradient", cache.A[0])
+        return grad
 
     def cost_and_gradient(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> tuple[float, np.ndarray]:
         """(J, dJ/dparams) on the data; with ``l2`` = λ adds λ/(2m)Σ‖W‖² and (λ/m)W (m = Σ weights)."""
@@ -463,11 +474,14 @@ class Network:
         m = A0.shape[1]
         Yc = self.targets(Y, m)
         coef = self.coefficients(m, sample_weight, self.dtype)
-        cache = self.forward_columns(A0)
-        grad = self.backward_columns(cache, Yc, coef)
-        cost = self.cost_columns(cache, Yc, coef)
-        if l2:
-            cost += self.add_l2(grad, l2 * self._l2_scale(m, sample_weight))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cache = self.forward_columns(A0)
+            grad = self.backward_columns(cache, Yc, coef)
+            cost = self.cost_columns(cache, Yc, coef)
+            if l2:
+                cost += self.add_l2(grad, l2 * self._l2_scale(m, sample_weight))
+        if not (np.isfinite(cost) and np.isfinite(grad).all()):
+            raise self._overflow(f"cost_and_gradient: the cost ({cost}) or the gradient", A0)
         return cost, grad
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> float:
@@ -476,10 +490,21 @@ class Network:
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
-        cost = self.cost_columns(self.forward_columns(A0), Yc, self.coefficients(m, sample_weight, self.dtype))
-        if l2:
-            cost += self.add_l2(None, l2 * self._l2_scale(m, sample_weight))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cost = self.cost_columns(self.forward_columns(A0), Yc, self.coefficients(m, sample_weight, self.dtype))
+            if l2:
+                cost += self.add_l2(None, l2 * self._l2_scale(m, sample_weight))
+        if not np.isfinite(cost):
+            raise self._overflow(f"cost: the cost ({cost})", A0)
         return cost
+
+    def _overflow(self, what: str, A0: np.ndarray) -> DivergenceError:
+        """The error for a result that overflowed although the inputs and parameters are finite."""
+        return DivergenceError(
+            f"{what} overflowed to inf or NaN (|X| up to {float(np.max(np.abs(A0))):.3g}, |parameters| up to "
+            f"{float(np.max(np.abs(self._params))):.3g}): scale the inputs (backprop.data.StandardScaler) or "
+            "lower the learning rate that grew the weights"
+        )
 
     @staticmethod
     def _l2_scale(m: int, sample_weight: Any) -> float:
@@ -496,8 +521,16 @@ class Network:
         return "regression"
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode."""
-        return self.forward_columns(self._columns(X)).A[self.n_layers].T.copy()
+        """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode.
+
+        Raises :class:`DivergenceError` when the outputs overflow (inputs or weights far too large).
+        """
+        A0 = self._columns(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            out = self.forward_columns(A0).A[self.n_layers]
+        if not np.isfinite(out).all():
+            raise self._overflow("predict_proba: the outputs", A0)
+        return out.T.copy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, shape (n_samples,) or (n_samples, n_L).

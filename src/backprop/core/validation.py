@@ -45,7 +45,12 @@ class InputTypeError(BackpropError, TypeError):
 
 
 class DivergenceError(BackpropError, FloatingPointError):
-    """Training produced a non-finite cost or gradient; the last finite parameters were kept."""
+    """A computation overflowed to inf or NaN from finite inputs.
+
+    In training: the cost, the gradient or an update became non-finite; the last finite
+    parameters were kept. In forward, predict, cost and cost_and_gradient: the inputs or the
+    weights are too large for the network's dtype.
+    """
 
 
 def describe(value: Any) -> str:
