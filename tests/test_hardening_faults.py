@@ -248,3 +248,16 @@ def test_hidden_pre_activations_of_1e4_through_every_activation(hidden, dtype):
             else:
                 _finite_or_divergence(lambda: net.cost_and_gradient(X, Y))
                 _finite_or_divergence(lambda: net.predict_proba(X))
+
+
+def test_evaluate_and_the_validation_loss_raise_instead_of_logging_inf():
+    """Regression: evaluate returned {'loss': inf} and fit logged val_loss = inf, silently."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
+    net = bp.Network([3, 4, 1], ["relu", "identity"], "mse", seed=0)
+    with pytest.raises(bp.DivergenceError, match="evaluating the loss overflowed"):
+        net.evaluate(X * 1e200, y)
+    with pytest.raises(bp.DivergenceError, match="evaluating the loss overflowed"):
+        net.fit(X, y, epochs=3, validation_data=(X * 1e200, y))
+    assert np.isfinite(net.params).all()
+    assert np.isfinite(net.evaluate(X, y)["loss"])

@@ -304,18 +304,28 @@ class Trainer:
         return logs
 
     def evaluate(self, data: Dataset) -> dict[str, float]:
-        """Mean data cost (no L2 term) and accuracy on prepared data, inference mode, in chunks."""
+        """Mean data cost (no L2 term) and accuracy on prepared data, inference mode, in chunks.
+
+        Raises :class:`DivergenceError` when the cost overflows (inputs or weights far too large).
+        """
         net = self.net
         cost = correct = 0.0
         total = float(data.m if data.w is None else data.w.sum())
-        for start in range(0, data.m, _EVAL_CHUNK):
-            idx = None if data.m <= _EVAL_CHUNK else np.arange(start, min(start + _EVAL_CHUNK, data.m))
-            A0, Y, w = self._batch(data, idx)
-            coef = 1.0 / total if w is None else w / total
-            cache = net.forward_columns(A0, self._cache(A0.shape[1]))
-            cost += net.cost_columns(cache, Y, coef)
-            labels = data.labels if data.labels is None or idx is None else data.labels[idx]
-            correct += _correct(net, cache.A[net.n_layers], Y, labels)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            for start in range(0, data.m, _EVAL_CHUNK):
+                idx = None if data.m <= _EVAL_CHUNK else np.arange(start, min(start + _EVAL_CHUNK, data.m))
+                A0, Y, w = self._batch(data, idx)
+                coef = 1.0 / total if w is None else w / total
+                cache = net.forward_columns(A0, self._cache(A0.shape[1]))
+                cost += net.cost_columns(cache, Y, coef)
+                labels = data.labels if data.labels is None or idx is None else data.labels[idx]
+                correct += _correct(net, cache.A[net.n_layers], Y, labels)
+        if not math.isfinite(cost):
+            raise DivergenceError(
+                f"evaluating the loss overflowed to {cost} (|X| up to {float(np.max(np.abs(data.X))):.3g}, "
+                f"|parameters| up to {float(np.max(np.abs(net.params))):.3g}): scale the inputs or lower the "
+                "learning rate; the parameters were kept"
+            )
         logs = {"loss": cost}
         if net.task != "regression":
             logs["accuracy"] = correct / data.m
