@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.validation import InputTypeError, ShapeError, ValidationError, describe
+from .core.validation import InputTypeError, ShapeError, ValidationError, as_float_matrix, describe
 
 __all__ = ["decision_boundary", "learning_curves", "gradient_norms"]
 
@@ -46,12 +46,23 @@ def decision_boundary(
 ) -> Any:
     """Shade the classes ``model.predict`` assigns over the plane, with the points on top.
 
-    X has shape (n_samples, 2), y (n_samples,). Saves a PNG to ``path`` when given and
-    returns the matplotlib Axes.
+    X has shape (n_samples, 2), y (n_samples,) of any labels (colours follow their sorted
+    order). Saves a PNG to ``path`` when given and returns the matplotlib Axes.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X: expected shape (n_samples, 2) for a decision boundary, received {X.shape}")
+    if not callable(getattr(model, "predict", None)):
+        raise InputTypeError(f"model: expected a network or an estimator with predict(X), received {describe(model)}")
+    X = as_float_matrix(X, "X")
+    if X.shape[1] != 2:
+        raise ShapeError(f"X: expected shape (n_samples, 2) for a decision boundary, received {X.shape}")
+    n_in = getattr(model, "layer_sizes", (2,))[0]
+    if n_in != 2:
+        raise ShapeError(f"model: a decision boundary needs a model of 2 inputs, received one of {n_in}")
+    if y is None or np.ndim(y) != 1 or len(y) != X.shape[0]:
+        raise ShapeError(f"y: expected {X.shape[0]} labels (shape ({X.shape[0]},)) to match X, "
+                         f"received {describe(y if y is None else np.asarray(y))}")
+    _, codes = np.unique(np.asarray(y), return_inverse=True)  # string labels colour too
+    if path is not None:
+        _check_path(path)
     plt = _pyplot()
     fig = None
     if ax is None:
@@ -62,7 +73,7 @@ def decision_boundary(
     g0, g1 = np.meshgrid(x0, x1)
     labels = np.asarray(model.predict(np.c_[g0.ravel(), g1.ravel()])).reshape(g0.shape)
     ax.contourf(g0, g1, labels, alpha=0.3, cmap="coolwarm")
-    ax.scatter(X[:, 0], X[:, 1], c=np.asarray(y).ravel(), s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
+    ax.scatter(X[:, 0], X[:, 1], c=codes.ravel(), s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
@@ -74,9 +85,15 @@ def decision_boundary(
     return ax
 
 
+def _check_path(path: Any) -> str:
+    if isinstance(path, (bool, int)) or not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path: expected a file path (str or os.PathLike), received {describe(path)}")
+    return os.fspath(path)
+
+
 def _save(fig: Any, path: Any, dpi: int) -> None:
     """Save ``fig`` to ``path`` at ``dpi`` (PNG when the name has no extension) and close it."""
-    path = os.fspath(path)
+    path = _check_path(path)
     has_format = bool(os.path.splitext(path)[1])
     fig.savefig(path, dpi=dpi, format=None if has_format else "png")
     _pyplot().close(fig)
@@ -92,7 +109,10 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
         raise InputTypeError(f"history: expected a History or a dict of per-epoch lists, received {describe(history)}")
     if not history.get("loss"):
         raise ValidationError(f"history: expected a non-empty 'loss' list, received keys {sorted(history)}")
-    return {key: list(map(float, values)) for key, values in history.items()}
+    try:
+        return {key: list(map(float, values)) for key, values in history.items()}
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"history: expected lists of numbers, {exc}") from None
 
 
 def learning_curves(
