@@ -703,6 +703,37 @@ for name, fn, exc, needles in IO_BAD:
     bad(f"io.{name}", exc, needles, fn)
 
 
+# ============================================================ plots (matplotlib is an optional extra)
+try:
+    import matplotlib  # noqa: F401
+
+    import backprop.plot as bplot
+except ImportError:
+    bplot = None
+_X2, _y2 = X[:, :2], y
+_net2 = bp.Network([2, 3, 1], ["tanh", "sigmoid"], "bce", seed=0)
+PLOT_BAD = [] if bplot is None else [
+    ("decision_boundary/model=None", lambda f: bplot.decision_boundary(None, _X2, _y2), TE, ["model", "None"]),
+    ("decision_boundary/X=3-columns", lambda f: bplot.decision_boundary(_net2, X, _y2), SE, ["X", "(12, 3)"]),
+    ("decision_boundary/X=NaN", lambda f: bplot.decision_boundary(_net2, X_nan[:, 1:], _y2), VE, ["X", "1 NaN"]),
+    ("decision_boundary/X=strings", lambda f: bplot.decision_boundary(_net2, _X2.astype(str), _y2), TE, ["X", "<U"]),
+    ("decision_boundary/y=short", lambda f: bplot.decision_boundary(_net2, _X2, _y2[:5]), SE, ["y", "12", "(5,)"]),
+    ("decision_boundary/y=None", lambda f: bplot.decision_boundary(_net2, _X2, None), SE, ["y", "None"]),
+    ("decision_boundary/model-with-3-inputs", lambda f: bplot.decision_boundary(binary(), _X2, _y2), SE,
+     ["model", "3"]),
+    ("decision_boundary/path=int", lambda f: bplot.decision_boundary(_net2, _X2, _y2, path=5), TE, ["path", "5"]),
+    ("learning_curves/history=None", lambda f: bplot.learning_curves(None), TE, ["history", "None"]),
+    ("learning_curves/no-loss", lambda f: bplot.learning_curves({"lr": [0.1]}), VE, ["history", "['lr']"]),
+    ("learning_curves/strings", lambda f: bplot.learning_curves({"loss": ["a"]}), TE, ["history", "'a'"]),
+    ("gradient_norms/1-D", lambda f: bplot.gradient_norms([1.0, 2.0]), SE, ["norms", "(2,)"]),
+    ("gradient_norms/negative", lambda f: bplot.gradient_norms([[1.0, -2.0]]), VE, ["norms", "non-negative"]),
+    ("gradient_norms/ragged", lambda f: bplot.gradient_norms([[1.0], [1.0, 2.0]]), TE, ["norms", "rectangular"]),
+    ("gradient_norms/str", lambda f: bplot.gradient_norms("norms"), TE, ["norms", "'norms'"]),
+]
+for name, fn, exc, needles in PLOT_BAD:
+    bad(f"plot.{name}", exc, needles, fn)
+
+
 # ============================================================ the fixture and the test
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
@@ -836,6 +867,8 @@ OK_CASES = [
     ("data/scaler-one-sample", lambda: bd.StandardScaler().fit_transform(X[:1])),
     ("data/one_hot-bools", lambda: bd.one_hot(np.array([True, False]))),
     ("data/encode-one-class", lambda: bd.encode_labels(["a", "a"])),
+    ("plot/string-labels", lambda: bplot is None or bplot.decision_boundary(_net2, _X2, np.where(_y2, "yes", "no"),
+                                                                          resolution=20) is not None),
 ]
 
 
