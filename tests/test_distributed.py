@@ -387,6 +387,30 @@ def test_load_shard_parts_concatenate_to_the_file(tmp_path, size):
         np.testing.assert_array_equal(np.concatenate([p.y for p in parts]), y)
 
 
+def test_collective_helpers_equal_their_single_process_results():
+    """unique_labels, fit_scaler and evaluate over shards (one of them empty) = on the whole data."""
+    from backprop.data import StandardScaler
+    from backprop.distributed import evaluate, fit_scaler, unique_labels
+
+    X, y, sw = problem(9)
+    y = np.where(np.arange(9) < 7, 0, 2)  # the classes 2 live on the last rank only
+    net = make_net()
+    whole = StandardScaler().fit(X)
+    expected = net.evaluate(X, y, sw)
+
+    def on_rank(comm):
+        rows = shard_rows(9, comm.rank, comm.size)
+        scaler = fit_scaler(X[rows], comm)
+        return unique_labels(y[rows], comm), scaler.mean_, scaler.scale_, evaluate(net, X[rows], y[rows], comm, sw[rows])
+
+    for labels, mean, scale, scores in run_ranks(10, on_rank):  # 10 ranks, 9 rows: rank 9 holds none
+        np.testing.assert_array_equal(labels, [0, 2])
+        np.testing.assert_allclose(mean, whole.mean_, rtol=1e-14)
+        np.testing.assert_allclose(scale, whole.scale_, rtol=1e-14)
+        assert scores["loss"] == pytest.approx(expected["loss"], rel=1e-14)
+        assert scores["accuracy"] == pytest.approx(expected["accuracy"], rel=1e-15)
+
+
 def test_abort_on_error_reports_the_rank_and_aborts(capsys):
     from backprop.distributed import abort_on_error
 
@@ -403,6 +427,13 @@ def test_abort_on_error_reports_the_rank_and_aborts(capsys):
             with abort_on_error(comm):
                 sys.exit(code)
         assert comm.aborted == expected
+    capsys.readouterr()
+    comm = FakeComm()
+    with pytest.raises(KeyError):
+        with abort_on_error(comm, traceback=False):
+            {}["missing"]
+    err = capsys.readouterr().err
+    assert "[backprop rank 1 of 2] KeyError: 'missing'" in err and "Traceback" not in err
     alone = FakeComm(rank=0, size=1)
     with pytest.raises(ValueError):
         with abort_on_error(alone):

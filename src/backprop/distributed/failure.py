@@ -12,7 +12,7 @@ block of code (also for ``sys.exit`` with a non-zero status).
 from __future__ import annotations
 
 import sys
-import traceback
+import traceback as _traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,9 +22,9 @@ from ..train.comm import Communicator
 __all__ = ["abort_on_error", "install_excepthook"]
 
 
-def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
+def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any, full: bool = True) -> None:
     try:
-        lines = traceback.format_exception(exc_type, exc, tb)
+        lines = _traceback.format_exception(exc_type, exc, tb) if full else _traceback.format_exception_only(exc_type, exc)
         head = f"[backprop rank {comm.rank} of {comm.size}] "
         sys.stderr.write("".join(head + line for chunk in lines for line in chunk.splitlines(True)))
         sys.stderr.write(f"{head}{exc_type.__name__} on rank {comm.rank}: aborting all {comm.size} processes\n")
@@ -58,13 +58,15 @@ def install_excepthook(comm: Communicator | None = None) -> None:
 
 
 @contextmanager
-def abort_on_error(comm: Communicator | None = None) -> Iterator[Communicator]:
+def abort_on_error(comm: Communicator | None = None, *, traceback: bool = True) -> Iterator[Communicator]:
     """Run a block so that an exception (or ``sys.exit(n)``, n ≠ 0) on any rank aborts every rank.
 
     >>> with abort_on_error(comm):              # doctest: +SKIP
     ...     net.fit(X, y, comm=comm, seed=0)
 
-    With one process, or a communicator without ``abort``, the exception propagates as usual.
+    The error is printed with the rank (its traceback too, unless ``traceback=False``: one
+    line, as a command-line tool prints). With one process, or a communicator without
+    ``abort``, the exception propagates as usual.
     """
     if comm is None:
         from .comm import get_comm
@@ -74,11 +76,11 @@ def abort_on_error(comm: Communicator | None = None) -> Iterator[Communicator]:
         yield comm
     except SystemExit as exc:
         if exc.code not in (None, 0) and comm.size > 1 and hasattr(comm, "abort"):
-            _report(comm, type(exc), exc, exc.__traceback__)
+            _report(comm, type(exc), exc, exc.__traceback__, traceback)
             comm.abort(exc.code if isinstance(exc.code, int) else 1)
         raise
     except BaseException as exc:
         if comm.size > 1 and hasattr(comm, "abort"):
-            _report(comm, type(exc), exc, exc.__traceback__)
+            _report(comm, type(exc), exc, exc.__traceback__, traceback)
             comm.abort(1)
         raise
