@@ -216,6 +216,7 @@ class Trainer:
         self._caches: dict[int, Any] = {}
         self._coefs: dict[int, np.ndarray] = {}
         self._gather: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._gather_store: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._stop = _StopFlag()
         self._masks: _GlobalBatchMasks | None = None
         if self.comm.size > 1:
@@ -250,9 +251,7 @@ class Trainer:
         else:
             b = idx.size
             if b not in self._gather:
-                _bounded(self._gather)[b] = (np.empty((b, data.X.shape[1]), data.X.dtype),
-                                             np.empty((data.Y.shape[0], b), data.Y.dtype),
-                                             np.empty(b, data.X.dtype))
+                _bounded(self._gather)[b] = self._gather_buffers(b, data)
             xb, yb, wb = self._gather[b]
             # mode="clip": the indices are valid, and "raise" would buffer the whole gather
             np.take(data.X, idx, axis=0, out=xb, mode="clip")
@@ -260,6 +259,21 @@ class Trainer:
             A0, Y = xb.T, yb
             w = None if data.w is None else np.take(data.w, idx, out=wb, mode="clip")
         return A0, Y, w
+
+    def _gather_buffers(self, b: int, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows (b, n_0), targets (n_L, b), weights (b,): contiguous views of storage for the largest b so far.
+
+        Batches of varying size (the last of an epoch, a rank's share of a sharded batch) then
+        reuse one allocation instead of faulting in new pages.
+        """
+        n0, nL = data.X.shape[1], data.Y.shape[0]
+        store = self._gather_store
+        if store is None or store[0].shape[0] < b or store[0].shape[1] != n0 or store[1].size < nL * b \
+                or store[0].dtype != data.X.dtype or store[1].dtype != data.Y.dtype:
+            store = self._gather_store = (np.empty((b, n0), data.X.dtype), np.empty(nL * b, data.Y.dtype),
+                                          np.empty(b, data.X.dtype))
+            self._gather.clear()
+        return store[0][:b], store[1][: nL * b].reshape(nL, b), store[2][:b]
 
     def _train_step(self, A0, Y, w, batch_total: float, labels=None) -> tuple[float, float]:
         """Forward, backward, all-reduce, L2, clip, update. Returns (batch cost, correct count)."""
