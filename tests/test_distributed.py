@@ -12,7 +12,6 @@ are skipped when mpi4py or mpiexec is missing.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -565,8 +564,9 @@ def test_resume_after_a_failure_equals_an_uninterrupted_run(tmp_path, n_resume):
     """2 ranks train with a checkpoint per epoch (rank 0 writes); rank 1 dies in epoch 3; resume on n ranks."""
     proc, seconds = launch(2, "resume", tmp_path, "crash", timeout=60)
     assert proc.returncode != 0 and seconds < 30
-    state = json.loads(str(np.load(tmp_path / "checkpoint.npz")["trainer"]))
-    assert state["epoch"] == 3  # the checkpoint of the last finished epoch
+    from backprop.io import load_checkpoint as load
+
+    assert load(tmp_path / "checkpoint.npz")[1]["epoch"] == 3  # the checkpoint of the last finished epoch
     proc, _ = launch(n_resume, "resume", tmp_path, "continue", timeout=60)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = rank_results(tmp_path, n_resume)
@@ -578,39 +578,17 @@ def test_resume_after_a_failure_equals_an_uninterrupted_run(tmp_path, n_resume):
     np.testing.assert_allclose(results[0]["loss"], h["loss"][3:], rtol=1e-12)
 
 
-def test_checkpoint_round_trip_resumes_exactly_in_one_process(tmp_path):
-    X, y, _ = problem()
-    ref = make_net()
-    ref.fit(X, y, epochs=4, **RESUME)
-    net = make_net()
-    trainer = Trainer(net, **{k: v for k, v in RESUME.items()})
-    data = Dataset(net, X, y)
-    trainer.run(data, 2)
-    save_checkpoint(tmp_path / "c.npz", net, trainer)
-    net2 = make_net()
-    trainer2 = Trainer(net2, **RESUME)
-    load_checkpoint(tmp_path / "c.npz", net2, trainer2)
-    trainer2.run(Dataset(net2, X, y), 2)
-    np.testing.assert_array_equal(net2.params, ref.params)
+def save_checkpoint(path: Path, trainer) -> None:
+    from backprop.io import save_checkpoint as save
 
-
-# ------------------------------------------------------------------ checkpoints without pickle
-
-def save_checkpoint(path: Path, net, trainer) -> None:
-    """Parameters + trainer state (JSON for numbers, arrays for the optimizer's), written atomically."""
-    state = trainer.state_dict()
-    arrays = state["optimizer"].pop("state")
-    tmp = Path(str(path) + ".tmp.npz")
-    np.savez(tmp, params=net.params, trainer=np.array(json.dumps(state)),
-             **{f"opt_{k}": v for k, v in arrays.items()})
-    os.replace(tmp, path)
+    save(path, trainer)  # atomic: a crash while writing leaves the previous checkpoint
 
 
 def load_checkpoint(path: Path, net, trainer) -> None:
-    with np.load(path) as f:
-        state = json.loads(str(f["trainer"]))
-        state["optimizer"]["state"] = {k[4:]: f[k] for k in f.files if k.startswith("opt_")}
-        net.params[...] = f["params"]
+    from backprop.io import load_checkpoint as load
+
+    saved, state = load(path)
+    net.params[...] = saved.params
     trainer.load_state_dict(state)
 
 
@@ -635,7 +613,7 @@ class _Checkpoint(Callback):
         self.trainer = trainer
 
     def on_epoch_end(self, epoch, logs):
-        save_checkpoint(self.path, self.trainer.net, self.trainer)
+        save_checkpoint(self.path, self.trainer)
 
 
 def worker_main(scenario: str, outdir: str, *args: str) -> None:

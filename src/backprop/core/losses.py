@@ -6,6 +6,8 @@ mean: ``c_i = 1/m`` by default, ``c_i = w_i / Σ_j w_j`` with sample weights. Th
 one place the factor 1/m enters, and it enters exactly once: ``dJ/dA`` already holds it,
 so the backward pass never divides by m again.
 
+``coef`` is a Python float (one coefficient for every example) or an array of shape (m,).
+
 Each per-example loss sums over the output units (one unit for a single output):
 
 =====================  ===================================================  ==============
@@ -35,21 +37,21 @@ __all__ = ["Loss", "LOSSES", "get_loss"]
 
 def _weighted_sum(per_example: np.ndarray, coef: float | np.ndarray) -> float:
     """J = Σ_i c_i ℓ_i for per-example losses ℓ of shape (m,)."""
-    if np.ndim(coef) == 0:
+    if isinstance(coef, float) or np.ndim(coef) == 0:
         return float(coef) * float(per_example.sum())
     return float(per_example @ coef)
 
 
 def _weighted_total(S: np.ndarray, coef: float | np.ndarray) -> float:
     """Σ_i c_i Σ_k S_ki for element-wise losses S of shape (n_outputs, m)."""
-    if np.ndim(coef) == 0:
+    if isinstance(coef, float) or np.ndim(coef) == 0:
         return float(coef) * float(S.sum())
     return float(S.sum(axis=0) @ coef)
 
 
 def _weighted_inner(Y: np.ndarray, Z: np.ndarray, coef: float | np.ndarray) -> float:
     """Σ_i c_i Σ_k Y_ki Z_ki without a temporary of their shape when both are C-contiguous."""
-    if np.ndim(coef) == 0 and Y.flags.c_contiguous and Z.flags.c_contiguous:
+    if (isinstance(coef, float) or np.ndim(coef) == 0) and Y.flags.c_contiguous and Z.flags.c_contiguous:
         return float(coef) * float(np.vdot(Y, Z))
     return float(np.einsum("ij,ij->j", Y, Z) @ np.broadcast_to(coef, Y.shape[1:]))
 

@@ -207,6 +207,8 @@ class Trainer:
             raise ValidationError("optimizer 'lbfgs' is full-batch and deterministic: use batch_size=None and no dropout")
         self.step = 0
         self.epoch = 0
+        # Early stopping's memory (kept on the trainer so a checkpoint can resume it exactly).
+        self._best_value, self._wait, self._best_epoch = math.inf, 0, None
         n = net.n_params
         # One buffer for gradient + [weighted cost, weight, correct] so one all-reduce carries all.
         self._reduced = np.empty(n + 3, dtype=net.dtype)
@@ -383,7 +385,7 @@ class Trainer:
         return logs
 
     def evaluate(self, data: Dataset) -> dict[str, float]:
-        """Mean cost (with the L2 term) and accuracy on prepared data, inference mode, in chunks."""
+        """Mean data cost (no L2 term) and accuracy on prepared data, inference mode, in chunks."""
         net = self.net
         cost = correct = 0.0
         total = float(data.m if data.w is None else data.w.sum())
@@ -395,8 +397,6 @@ class Trainer:
             cost += net.cost_columns(cache, Y, coef)
             labels = data.labels if data.labels is None or idx is None else data.labels[idx]
             correct += _correct(net, cache.A[net.n_layers], Y, labels)
-        if self.l2:
-            cost += net.add_l2(None, self.l2 / total)
         logs = {"loss": cost}
         if net.task != "regression":
             logs["accuracy"] = correct / data.m
@@ -431,12 +431,13 @@ class Trainer:
         if verbose and self.comm.rank == 0:
             callbacks.append(PrintProgress(self.epoch + epochs))
         batch_callbacks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-        best_value, wait = math.inf, 0
-        history.best_epoch = None
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
-            with _StopFlag(deferred=self.comm.size > 1) as stop:
+            # Overflow shows up as a non-finite cost or gradient, which raises DivergenceError
+            # with a clear message; numpy's own warnings would only repeat it less clearly.
+            quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+            with _StopFlag(deferred=self.comm.size > 1) as stop, quiet:
                 self._stop = stop
                 if isinstance(self.optimizer, LBFGS):
                     self._run_lbfgs(data, epochs, validation, callbacks, history, stop, early_stopping,
@@ -458,13 +459,7 @@ class Trainer:
                         value = logs.get(monitor)
                         if value is None:
                             raise ValidationError(f"monitor: {monitor!r} is not among the logged values {sorted(logs)}")
-                        signed = -value if maximize else value
-                        if signed < best_value - min_delta:
-                            best_value, wait, history.best_epoch = signed, 0, epoch
-                            np.copyto(self._best, self.net.params)
-                        else:
-                            wait += 1
-                            stop_now = wait >= patience
+                        stop_now = self._track_best(-value if maximize else value, epoch, patience, min_delta)
                     for cb in callbacks:
                         stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
                     stop_now = self._agree(stop_now, stop)
@@ -477,8 +472,9 @@ class Trainer:
                 if stop.raised:
                     history.interrupted = True
         finally:
-            if early_stopping and history.best_epoch is not None:
+            if early_stopping and self._best_epoch is not None:
                 np.copyto(self.net.params, self._best)
+                history.best_epoch = self._best_epoch
             for cb in callbacks:
                 cb.on_train_end(self)
         return history
@@ -494,6 +490,15 @@ class Trainer:
             stop.raised = True
         return bool(flags[0])
 
+    def _track_best(self, value: float, epoch: int, patience: int, min_delta: float) -> bool:
+        """Early stopping: remember the best epoch's weights; True once ``patience`` epochs failed to improve."""
+        if value < self._best_value - min_delta:
+            self._best_value, self._wait, self._best_epoch = value, 0, epoch
+            np.copyto(self._best, self.net.params)
+            return False
+        self._wait += 1
+        return self._wait >= patience
+
     def _validation_logs(self, validation: Dataset | None) -> dict[str, float]:
         if validation is None:
             return {}
@@ -503,7 +508,7 @@ class Trainer:
                    patience, min_delta) -> None:
         """Full-batch L-BFGS: one scipy iteration is one epoch of the history."""
         net, params = self.net, self.net.params
-        state = {"cost": math.nan, "correct": 0.0, "best": math.inf, "wait": 0, "started": time.perf_counter()}
+        state = {"cost": math.nan, "correct": 0.0, "started": time.perf_counter()}
         batch_total = float(data.m if data.w is None else data.w_all.sum())
         rows = self._shard(None, data) if self.comm.size > 1 else None
         labels = data.labels if data.labels is None or rows is None else data.labels[rows]
@@ -548,14 +553,7 @@ class Trainer:
             history.append(epoch, logs)
             stop_now = False
             if early_stopping:
-                signed = -logs[monitor] if maximize else logs[monitor]
-                if signed < state["best"] - min_delta:
-                    state["best"], state["wait"] = signed, 0
-                    np.copyto(self._best, params)
-                    history.best_epoch = epoch
-                else:
-                    state["wait"] += 1
-                    stop_now = state["wait"] >= patience
+                stop_now = self._track_best(-logs[monitor] if maximize else logs[monitor], epoch, patience, min_delta)
             for cb in callbacks:
                 stop_now = bool(cb.on_epoch_end(epoch, logs)) or stop_now
             stop_now = self._agree(stop_now, stop)
@@ -581,6 +579,12 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "schedule": self.schedule.state_dict() if self.schedule is not None else {},
             "rng": self.rng.bit_generator.state,
+            "early_stopping": {
+                "best_value": None if math.isinf(self._best_value) else self._best_value,
+                "wait": self._wait,
+                "best_epoch": self._best_epoch,
+                "best_params": self._best.copy() if self._best_epoch is not None else None,
+            },
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -591,6 +595,13 @@ class Trainer:
         if self.schedule is not None:
             self.schedule.load_state_dict(state.get("schedule", {}))
         self.rng.bit_generator.state = state["rng"]
+        stopping = state.get("early_stopping") or {}
+        best = stopping.get("best_value")
+        self._best_value = math.inf if best is None else float(best)
+        self._wait = int(stopping.get("wait", 0))
+        self._best_epoch = stopping.get("best_epoch")
+        if stopping.get("best_params") is not None:
+            np.copyto(self._best, np.asarray(stopping["best_params"]), casting="same_kind")
 
 
 _MAX_SHAPES = 16  # buffers kept per distinct batch size (sharded data gives varying local sizes)
@@ -696,7 +707,7 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
     n_val = int(round(m * validation_split))
     if n_val < 1 or n_val >= m:
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
-    order = np.random.default_rng(seed if not isinstance(seed, np.random.Generator) else None).permutation(m)
+    order = np.random.default_rng(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
