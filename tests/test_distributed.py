@@ -447,7 +447,8 @@ def test_install_excepthook_aborts_after_printing(monkeypatch, capsys):
     comm = FakeComm(rank=2, size=4)
     install_excepthook(comm)
     hook = sys.excepthook
-    install_excepthook(comm)  # twice: one hook
+    install_excepthook(comm)  # again (or for another communicator object): one hook
+    install_excepthook(FakeComm(rank=2, size=4))
     assert sys.excepthook is hook
     try:
         raise RuntimeError("bad shard")
@@ -621,6 +622,7 @@ def worker_main(scenario: str, outdir: str, *args: str) -> None:
 
     comm = get_comm()
     assert isinstance(comm, MPIComm), comm
+    assert get_comm() is comm and sys.excepthook is not sys.__excepthook__
     out = Path(outdir)
     results: dict[str, np.ndarray] = {"rank": np.array(comm.rank), "size": np.array(comm.size)}
     if scenario == "train":

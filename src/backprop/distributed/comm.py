@@ -101,6 +101,9 @@ def _contiguous(buffer: Any) -> np.ndarray:
     return buffer
 
 
+_world: MPIComm | None = None  # COMM_WORLD's MPIComm, made once
+
+
 def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator:
     """The communicator of this process: an :class:`MPIComm` under MPI, else a :class:`~backprop.train.LocalComm`.
 
@@ -123,10 +126,11 @@ def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator
     """
     if mpi is False:
         return LocalComm()
+    global _world
     launched = launched_size()
     if mpi is None and launched == 1:
         return LocalComm()
-    comm = MPIComm()
+    comm = _world = _world or MPIComm()
     if comm.size == 1 and launched > 1:
         warnings.warn(
             f"the launcher started {launched} processes but MPI sees only this one: mpi4py is probably built "

@@ -37,7 +37,7 @@ def install_excepthook(comm: Communicator | None = None) -> None:
     """Make an uncaught exception on any rank print its traceback (prefixed with the rank) and abort the job.
 
     ``comm`` needs an ``abort(code)`` method (as :class:`MPIComm` has); ``None``: the
-    process's :func:`get_comm`. Installing twice for the same communicator is harmless.
+    process's :func:`get_comm`. Installing it again does nothing (the first hook stays).
     """
     if comm is None:
         from .comm import get_comm
@@ -46,7 +46,7 @@ def install_excepthook(comm: Communicator | None = None) -> None:
     if not hasattr(comm, "abort") or comm.size == 1:
         return
     previous = sys.excepthook
-    if getattr(previous, "_backprop_comm", None) is comm:
+    if getattr(previous, "_backprop_comm", None) is not None:  # installed already
         return
 
     def hook(exc_type: type, exc: BaseException, tb: Any) -> None:
