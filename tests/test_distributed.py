@@ -65,7 +65,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 class ThreadComm:
     """N ranks as threads of one process; sums are taken in rank order, so every rank gets the same bits."""
 
-    def __init__(self, group: "_Group", rank: int):
+    def __init__(self, group: _Group, rank: int):
         self.group, self.rank, self.size = group, rank, group.size
         self.aborted = None
 
@@ -414,29 +414,25 @@ def test_abort_on_error_reports_the_rank_and_aborts(capsys):
     from backprop.distributed import abort_on_error
 
     comm = FakeComm(rank=1, size=3)
-    with pytest.raises(ZeroDivisionError):
-        with abort_on_error(comm):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), abort_on_error(comm):
+        _ = 1 / 0
     assert comm.aborted == 1
     err = capsys.readouterr().err
     assert "[backprop rank 1 of 3]" in err and "ZeroDivisionError on rank 1: aborting all 3 processes" in err
     for code, expected in ((0, None), (None, None), (4, 4)):
         comm = FakeComm()
-        with pytest.raises(SystemExit):
-            with abort_on_error(comm):
-                sys.exit(code)
+        with pytest.raises(SystemExit), abort_on_error(comm):
+            sys.exit(code)
         assert comm.aborted == expected
     capsys.readouterr()
     comm = FakeComm()
-    with pytest.raises(KeyError):
-        with abort_on_error(comm, traceback=False):
-            {}["missing"]
+    with pytest.raises(KeyError), abort_on_error(comm, traceback=False):
+        _ = {}["missing"]
     err = capsys.readouterr().err
     assert "[backprop rank 1 of 2] KeyError: 'missing'" in err and "Traceback" not in err
     alone = FakeComm(rank=0, size=1)
-    with pytest.raises(ValueError):
-        with abort_on_error(alone):
-            raise ValueError
+    with pytest.raises(ValueError), abort_on_error(alone):
+        raise ValueError
     assert alone.aborted is None
 
 
@@ -465,7 +461,7 @@ def _mpiexec() -> list[str]:
     exe = shutil.which("mpiexec") or shutil.which("mpirun")
     if exe is None:
         pytest.skip("no mpiexec on PATH (pip install mpich)")
-    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout
     extra = ["--oversubscribe", "--allow-run-as-root"] if "Open MPI" in version or "OpenRTE" in version else []
     return [exe, *extra]
 
@@ -618,7 +614,13 @@ class _Checkpoint(Callback):
 
 
 def worker_main(scenario: str, outdir: str, *args: str) -> None:
-    from backprop.distributed import MPIComm, RootOnly, get_comm, root_print, same_on_all_ranks
+    from backprop.distributed import (
+        MPIComm,
+        RootOnly,
+        get_comm,
+        root_print,
+        same_on_all_ranks,
+    )
 
     comm = get_comm()
     assert isinstance(comm, MPIComm), comm

@@ -26,7 +26,15 @@ mpi4py is imported only by :func:`get_comm` (under a launcher, or when asked) an
 
 from .comm import MPIComm, get_comm, import_mpi, is_root, launched_size
 from .failure import abort_on_error, install_excepthook
-from .helpers import RootOnly, evaluate, fit_scaler, load_shard, root_print, same_on_all_ranks, unique_labels
+from .helpers import (
+    RootOnly,
+    evaluate,
+    fit_scaler,
+    load_shard,
+    root_print,
+    same_on_all_ranks,
+    unique_labels,
+)
 
 __all__ = [
     "MPIComm",

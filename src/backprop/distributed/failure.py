@@ -29,7 +29,7 @@ def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any, full: bool =
         sys.stderr.write("".join(head + line for chunk in lines for line in chunk.splitlines(True)))
         sys.stderr.write(f"{head}{exc_type.__name__} on rank {comm.rank}: aborting all {comm.size} processes\n")
         sys.stderr.flush()
-    except Exception:  # reporting must never prevent the abort
+    except Exception:  # noqa: BLE001, S110 - reporting must never prevent the abort
         pass
 
 
