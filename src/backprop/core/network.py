@@ -476,6 +476,19 @@ class Network:
         """An independent copy (same dtype, same parameters)."""
         return self.astype(self.dtype)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # ``weights`` and ``biases`` are views of ``_params``; pickle would store them as
+        # separate copies, so they are left out and re-created as views on loading. The
+        # gradient-views memo refers to a trainer's buffer: not part of the model.
+        state = self.__dict__.copy()
+        del state["weights"], state["biases"]
+        state["_grad_memo"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.weights, self.biases = self.unflatten(self._params)
+
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)
         return (

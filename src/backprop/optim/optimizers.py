@@ -270,7 +270,9 @@ _ALIASES = {"gd": "sgd", "gradient_descent": "sgd"}
 
 def get_optimizer(spec: str | Optimizer, **kwargs: Any) -> Optimizer:
     """A new optimizer by name (``OPTIMIZERS`` plus "lbfgs"), or ``spec`` itself if it is one."""
-    if isinstance(spec, Optimizer):
+    from .lbfgs import LBFGS
+
+    if isinstance(spec, (Optimizer, LBFGS)):
         if kwargs:
             raise ValidationError(f"optimizer: got an Optimizer object and extra arguments {sorted(kwargs)}")
         return spec
@@ -278,8 +280,6 @@ def get_optimizer(spec: str | Optimizer, **kwargs: Any) -> Optimizer:
         raise InputTypeError(f"optimizer: expected a name or an Optimizer, received {spec!r}")
     key = _ALIASES.get(spec.lower(), spec.lower())
     if key == "lbfgs":
-        from .lbfgs import LBFGS
-
         return LBFGS(**kwargs)
     if key not in OPTIMIZERS:
         raise ValidationError(f"optimizer: unknown name {spec!r}; expected one of {sorted(OPTIMIZERS) + ['lbfgs']}")

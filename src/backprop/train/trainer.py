@@ -310,7 +310,7 @@ class Trainer:
             )
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
-        self.optimizer.step(net.params, grad, self._lr)
+        self.optimizer.step(net.params, grad, self.schedule(self.step))  # update k uses schedule(k)
         self.step += 1
         return cost, float(reduced[-1])
 
@@ -368,6 +368,8 @@ class Trainer:
             b = data.m if idx is None else idx.size
             w = data.w_all
             batch_total = float(b if w is None else (w.sum() if idx is None else w[idx].sum()))
+            if batch_total == 0:  # every example weighs 0: nothing to learn, and c = w / 0 is undefined
+                continue  # (the same global batch on every rank: all skip it)
             rows = self._shard(idx, data)
             A0, Y, w = self._batch(data, rows)
             labels = data.labels if data.labels is None or rows is None else data.labels[rows]
