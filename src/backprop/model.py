@@ -71,6 +71,7 @@ class Network(_EngineNetwork):
         clip_norm: float | None = None,
         reinitialize: bool = False,
         comm: Any = None,
+        sharded: bool = False,
     ) -> History:
         """Train by backpropagation and return the per-epoch :class:`~backprop.train.History`.
 
@@ -125,7 +126,13 @@ class Network(_EngineNetwork):
         reinitialize : bool
             Redraw the weights before training.
         comm : Communicator or None
-            A communicator (rank, size, ``allreduce_``, ``bcast_``) for data-parallel training.
+            A communicator (rank, size, ``allreduce_``, ``bcast_``) for data-parallel training
+            (see :mod:`backprop.distributed`); the result equals single-process training.
+        sharded : bool
+            With ``comm``: X and Y are only this rank's rows of the data set (in rank order, as
+            ``load_csv(..., shard=(rank, size))`` loads them) instead of all of it; the batches
+            are those of single-process training on all the rows with the same seed.
+            ``validation_data`` is then held whole by every rank; ``validation_split`` is refused.
 
         Returns
         -------
@@ -149,7 +156,7 @@ class Network(_EngineNetwork):
         self.trainer_.options = dict(optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size,
                                      shuffle=shuffle, seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm)
         return self._run(X, Y, epochs, History(), validation_data, validation_split, seed, sample_weight,
-                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta)
+                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded)
 
     def partial_fit(
         self,
@@ -161,13 +168,14 @@ class Network(_EngineNetwork):
         verbose: int = 0,
         sample_weight: Any = None,
         class_weight: Any = None,
+        sharded: bool = False,
         **options: Any,
     ) -> History:
         """One epoch of training that keeps the optimizer state between calls (see the module notes).
 
         ``options`` are the training options of :meth:`fit` (optimizer, learning_rate, batch_size,
-        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. Returns the
-        history of all ``partial_fit`` calls so far.
+        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. ``sharded``
+        as in :meth:`fit`. Returns the history of all ``partial_fit`` calls so far.
         """
         unknown = set(options) - set(_TRAINER_OPTIONS)
         if unknown:
@@ -185,13 +193,20 @@ class Network(_EngineNetwork):
                     f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
                 )
         return self._run(X, Y, 1, trainer.history, validation_data, 0.0, None, sample_weight, class_weight,
-                         callbacks, verbose, False, "val_loss", 0, 0.0)
+                         callbacks, verbose, False, "val_loss", 0, 0.0, sharded)
 
     def _run(self, X, Y, epochs, history, validation_data, validation_split, seed, sample_weight, class_weight,
-             callbacks, verbose, early_stopping, monitor, patience, min_delta) -> History:
+             callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded=False) -> History:
+        comm = self.trainer_.comm
+        if comm.size > 1 and validation_split:
+            if sharded:
+                raise ValidationError("validation_split: not with sharded=True (each rank holds other rows); "
+                                      "give validation_data, held whole by every rank")
+            if not isinstance(seed, (int, np.integer)):  # every rank must split alike: a seed from the shared RNG
+                seed = int(self.trainer_.rng.bit_generator.state["state"]["state"] % (1 << 63))
         X, Y, sample_weight, validation = prepare_validation(self, X, Y, validation_data, validation_split, seed,
                                                              sample_weight)
-        data = Dataset(self, X, Y, sample_weight, class_weight)
+        data = Dataset(self, X, Y, sample_weight, class_weight, shard_comm=comm if sharded else None)
         self.history_ = history
         return self.trainer_.run(data, epochs, validation=validation, callbacks=callbacks, verbose=verbose,
                                  early_stopping=early_stopping, monitor=monitor, patience=patience,
