@@ -124,6 +124,9 @@ def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator
     ImportError
         When MPI is needed and mpi4py is missing; the message names ``backprop[mpi]``.
     """
+    if mpi is not None and not isinstance(mpi, (bool, np.bool_)):
+        raise InputTypeError(f"mpi: expected None, True or False, received {describe(mpi)}")
+    mpi = None if mpi is None else bool(mpi)
     if mpi is False:
         return LocalComm()
     global _world

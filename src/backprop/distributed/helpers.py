@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.validation import as_float_matrix
+from ..core.validation import InputTypeError, as_float_matrix, describe
 from ..data.loaders import Dataset as LoadedData
 from ..data.loaders import load_csv, load_npz
 from ..data.preprocessing import StandardScaler
@@ -23,7 +23,11 @@ __all__ = ["RootOnly", "evaluate", "fit_scaler", "load_shard", "root_print", "sa
 
 
 def _comm(comm: Communicator | None) -> Communicator:
-    return get_comm() if comm is None else comm
+    if comm is None:
+        return get_comm()
+    if not isinstance(comm, Communicator):
+        raise InputTypeError(f"comm: expected a communicator (rank, size, allreduce_, bcast_), received {describe(comm)}")
+    return comm
 
 
 def root_print(*args: Any, comm: Communicator | None = None, **kwargs: Any) -> None:
@@ -41,6 +45,8 @@ def load_shard(path: Any, comm: Communicator | None = None, **kwargs: Any) -> Lo
     ``load_csv(path, shard=(rank, size), **kwargs)``, which never holds other ranks' rows.
     Train on the result with ``fit(..., comm=comm, sharded=True)``.
     """
+    if isinstance(path, (bool, int)) or not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path: expected a file path (str or os.PathLike), received {describe(path)}")
     comm = _comm(comm)
     if os.fspath(path).endswith(".npz"):
         data = load_npz(path, **kwargs)
