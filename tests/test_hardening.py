@@ -734,6 +734,22 @@ for name, fn, exc, needles in PLOT_BAD:
     bad(f"plot.{name}", exc, needles, fn)
 
 
+# ============================================================ backprop.distributed (single process)
+import backprop.distributed as bdist  # noqa: E402
+
+DIST_BAD = [
+    ("load_shard/path=None", lambda f: bdist.load_shard(None), TE, ["path", "None"]),
+    ("load_shard/path=missing", lambda f: bdist.load_shard(f["missing"]), FileNotFoundError, ["path", "missing.csv"]),
+    ("load_shard/comm=int", lambda f: bdist.load_shard(f["good_csv"], comm=5), TE, ["comm", "5"]),
+    ("evaluate/comm=int", lambda f: bdist.evaluate(binary(), X, y, comm=5), TE, ["comm", "5"]),
+    ("root_print/comm=str", lambda f: bdist.root_print("x", comm="world"), TE, ["comm", "'world'"]),
+    ("get_comm/mpi=str", lambda f: bdist.get_comm("yes"), TE, ["mpi", "'yes'"]),
+    ("fit_scaler/X=str", lambda f: bdist.fit_scaler("abc"), TE, ["X", "'abc'"]),
+]
+for name, fn, exc, needles in DIST_BAD:
+    bad(f"distributed.{name}", exc, needles, fn)
+
+
 # ============================================================ the fixture and the test
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
