@@ -150,9 +150,10 @@ def _check_load(data: bytes, kind: str) -> str:
 
 def _resume(net, state) -> None:
     """What `backprop train --resume` does with a checkpoint's state."""
-    from backprop.train import Trainer
+    from backprop.train import History, Trainer
 
     Trainer(net, optimizer="adam", batch_size=8, seed=0).load_state_dict(state)
+    History.from_dict(state.get("history") or {})
 
 
 KINDS = st.sampled_from(sorted(VALID))
