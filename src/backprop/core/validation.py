@@ -131,18 +131,25 @@ def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> 
     """Return ``value`` as a finite float > 0 (or >= 0 with ``allow_zero``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise InputTypeError(f"{name}: expected a number, received {describe(value)}")
-    value = float(value)
+    value = _as_float(value, name)
     bound = ">= 0" if allow_zero else "> 0"
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValidationError(f"{name}: expected a finite number {bound}, received {value}")
     return value
 
 
+def _as_float(value: Real, name: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        raise ValidationError(f"{name}: expected a finite number, received {describe(value)}") from None
+
+
 def check_probability(value: Any, name: str) -> float:
     """Return ``value`` as a float in [0, 1)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise InputTypeError(f"{name}: expected a number in [0, 1), received {describe(value)}")
-    value = float(value)
+    value = _as_float(value, name)
     if not 0.0 <= value < 1.0:
         raise ValidationError(f"{name}: expected a number in [0, 1), received {value}")
     return value
