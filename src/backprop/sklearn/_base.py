@@ -489,12 +489,19 @@ def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
 
 def _check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
                   low_open: bool = False, high_open: bool = False) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise TypeError(f"{name}: expected a finite number, received {value!r}")
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not _finite(value):
+        raise TypeError(f"{name}: expected a finite number, received {value!r:.60}")
     if low is not None and (value < low or (low_open and value == low)):
         raise ValueError(f"{name}: expected a number {'>' if low_open else '>='} {low}, received {value!r}")
     if high is not None and (value > high or (high_open and value == high)):
         raise ValueError(f"{name}: expected a number {'<' if high_open else '<='} {high}, received {value!r}")
+
+
+def _finite(value: numbers.Real) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        return False
 
 
 def _check_int(value: Any, name: str, low: int) -> None:
