@@ -17,6 +17,7 @@ that the last good file stays loadable. ``test_fuzz_and_fault_counts`` prints th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -548,3 +549,46 @@ def test_fuzz_and_fault_counts():
     print(f"\nhostile-file fuzz cases run: {COUNTS['fuzz']}; faults injected: {COUNTS['faults']} "
           f"({COUNTS['kills_mid_save']} SIGKILLs landed in the middle of a save)")
     assert COUNTS["fuzz"] == 0 or COUNTS["fuzz"] >= 500
+
+
+def _cli_checkpoint() -> bytes:
+    from backprop.cli import main
+
+    path = os.path.join(WORK, "cli-checkpoint.npz")
+    args = ["train", "moons", "--samples", "40", "--layers", "4", "--epochs", "1", "--checkpoint-every", "1",
+            "--checkpoint", path, "--out", os.path.join(WORK, "cli-model.npz"), "--quiet"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(args) == 0
+    with open(path, "rb") as f:
+        return f.read()
+
+
+CLI_CHECKPOINT = _cli_checkpoint()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_resuming_a_damaged_checkpoint_from_the_command_line(data):
+    """`backprop train --resume` on a checkpoint whose options, metadata or state were rewritten: it
+    resumes, or exits with one line naming a ValueError/TypeError/OSError or a library error."""
+    from backprop.cli import main
+
+    COUNTS["fuzz"] += 1
+    config = _config(CLI_CHECKPOINT)
+    section = data.draw(st.sampled_from(["options", "metadata", "state"]))
+    target = config["metadata"]["options"] if section == "options" else config[section]
+    key = data.draw(st.sampled_from(sorted(target)))
+    target[key] = data.draw(JSON | SPECIAL_VALUES)
+    path = os.path.join(WORK, "fuzzed-resume.npz")
+    with open(path, "wb") as f:
+        f.write(_with_members(CLI_CHECKPOINT, config__npy=_config_npy(config)))
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        code = main(["train", "--resume", path, "--epochs", "2", "--out", os.path.join(WORK, "resumed.npz"), "--quiet"])
+    err = stderr.getvalue()
+    assert code in (0, 1, 2) and "Traceback" not in err
+    if code:
+        kind = err.split("error: ", 1)[1].split(":", 1)[0]
+        assert not kind.endswith("Error") or kind in ("DivergenceError", "ModelFileError"), err
+    assert not os.path.exists(SENTINEL)
