@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import (
+    DivergenceError,
     InputTypeError,
     ShapeError,
     ValidationError,
@@ -51,7 +52,8 @@ def _check_beta(value: Any, name: str) -> float:
 
 
 class Optimizer:
-    """Base class. Subclasses list their state arrays in ``_state_names`` and implement ``_update``.
+    """Base class. Subclasses list their state arrays in ``_state_names`` and implement ``_direction``
+    (write the step s; :meth:`step` checks it and applies θ ← θ − s).
 
     ``learning_rate``: the default rate (a number or a schedule) used when the trainer is
     given none. ``t`` counts the updates made.
@@ -99,10 +101,27 @@ class Optimizer:
                 else:
                     self._state[key] = self._state[key].astype(params.dtype, copy=False)
         self.t += 1
-        self._update(params, grad, float(lr), self._scratch)
+        step = self._scratch
+        self._direction(params, grad, float(lr), step)
+        # One dot product guards the update: a step whose norm overflows is never applied, so
+        # the parameters stay the last finite ones (the optimizer's state has advanced).
+        if not math.isfinite(float(step @ step)):
+            raise DivergenceError(
+                f"the update at learning rate {lr} overflows (its norm is not finite); the parameters "
+                "were left as they were before it"
+            )
+        params -= step
 
-    def _update(self, p: np.ndarray, g: np.ndarray, lr: float, s: np.ndarray) -> None:
+    def _direction(self, p: np.ndarray, g: np.ndarray, lr: float, s: np.ndarray) -> None:
+        """Update the state and write the step into ``s``: the update is θ ← θ − s."""
         raise NotImplementedError
+
+    def _second_buffer(self, like: np.ndarray) -> np.ndarray:
+        """A second scratch vector, for rules that need two (allocated once)."""
+        buffer = getattr(self, "_scratch2", None)
+        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
+            buffer = self._scratch2 = np.empty_like(like)
+        return buffer
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor's arguments other than the learning rate."""
@@ -152,9 +171,8 @@ class GradientDescent(Optimizer):
 
     name = "sgd"
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         np.multiply(g, lr, out=s)
-        p -= s
 
 
 class Momentum(Optimizer):
@@ -173,12 +191,11 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         v = self._state["velocity"]
         v *= self.momentum
         v += g
         np.multiply(v, lr, out=s)
-        p -= s
 
 
 class Nesterov(Momentum):
@@ -189,14 +206,13 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         v = self._state["velocity"]
         v *= self.momentum
         v += g
         np.multiply(v, self.momentum, out=s)
         s += g
         s *= lr
-        p -= s
 
 
 class RMSprop(Optimizer):
@@ -216,7 +232,7 @@ class RMSprop(Optimizer):
     def hyperparameters(self):
         return {"rho": self.rho, "eps": self.eps}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         r = self._state["square_avg"]
         r *= self.rho
         np.multiply(g, g, out=s)
@@ -226,7 +242,6 @@ class RMSprop(Optimizer):
         s += self.eps
         np.divide(g, s, out=s)
         s *= lr
-        p -= s
 
 
 class Adam(Optimizer):
@@ -250,7 +265,7 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "eps": self.eps}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
         b1, b2, t = self.beta_1, self.beta_2, self.t
         # m += (1 − β₁)(g − m) and v += (1 − β₂)(g² − v): the same averages, two passes fewer.
@@ -266,7 +281,6 @@ class Adam(Optimizer):
         s += self.eps
         np.divide(m, s, out=s)
         s *= lr / (1 - b1**t)
-        p -= s
 
 
 class AdamW(Adam):
@@ -285,9 +299,11 @@ class AdamW(Adam):
     def hyperparameters(self):
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
-    def _update(self, p, g, lr, s):
-        p *= 1 - lr * self.weight_decay
-        super()._update(p, g, lr, s)
+    def _direction(self, p, g, lr, s):
+        # θ(1 − αλ) − adam = θ − (adam + αλθ)
+        super()._direction(p, g, lr, s)
+        decay = np.multiply(p, lr * self.weight_decay, out=self._second_buffer(p))
+        s += decay
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

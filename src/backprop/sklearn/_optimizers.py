@@ -26,7 +26,7 @@ class SklearnAdam(Adam):
 
     name = "sklearn_adam"
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
         b1, b2, t = self.beta_1, self.beta_2, self.t
         np.subtract(g, m, out=s)
@@ -40,7 +40,6 @@ class SklearnAdam(Adam):
         s += self.eps
         np.divide(m, s, out=s)
         s *= lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        p -= s
 
 
 class SklearnSGD(Optimizer):
@@ -62,14 +61,12 @@ class SklearnSGD(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         u, mu = self._state["velocity"], self.momentum
         np.multiply(g, lr, out=s)  # s = α g
         u *= mu
         u -= s
-        if self.nesterov:
-            p -= s
-            np.multiply(u, mu, out=s)
-            p += s
-        else:
-            p += u
+        if self.nesterov:  # θ + (μ u − α g) = θ − (α g − μ u)
+            s -= np.multiply(u, mu, out=self._second_buffer(u))
+        else:  # θ + u = θ − (−u)
+            np.negative(u, out=s)

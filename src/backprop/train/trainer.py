@@ -218,7 +218,6 @@ class Trainer:
         self.grad = self._reduced[:n]
         self._scratch = np.empty(n, dtype=net.dtype)
         self._best = np.empty(n, dtype=net.dtype)
-        self._previous = np.empty(n, dtype=net.dtype)  # the parameters before the update (restored on overflow)
         self._caches: dict[int, Any] = {}
         self._coefs: dict[int, np.ndarray] = {}
         self._gather: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -303,16 +302,12 @@ class Trainer:
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
         lr = self._rate(self.step)
-        np.copyto(self._previous, net.params)
-        self.optimizer.step(net.params, grad, lr)
-        # 0·θ sums to 0 for finite θ and to NaN when an entry overflowed: a check without a temporary
-        if not math.isfinite(float(np.multiply(net.params, 0.0, out=self._scratch).sum())):
-            np.copyto(net.params, self._previous)
+        try:  # the optimizer refuses a step that overflows, before applying it
+            self.optimizer.step(net.params, grad, lr)
+        except DivergenceError as exc:
             raise DivergenceError(
-                f"training diverged at epoch {self.epoch}, step {self.step}: the update with learning rate {lr} "
-                "overflowed the parameters; the learning rate may be too high. "
-                "The parameters before this update were kept."
-            )
+                f"training diverged at epoch {self.epoch}, step {self.step}: {exc}; the learning rate may be too high"
+            ) from None
         self.step += 1
         return cost, float(reduced[-1])
 
