@@ -273,6 +273,15 @@ def test_data_missing_on_rank_1_only_ends_the_job_with_that_ranks_line(labelled_
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
 
 
+def test_more_processes_than_rows_with_shard_is_one_clear_error(tmp_path):
+    data = tmp_path / "one.csv"
+    data.write_text("a,b,label\n0.5,1.5,0\n")
+    proc, seconds = mpi_train(tmp_path, data, "--shard", "--task", "regression", "--epochs", "1")
+    assert proc.returncode == 2 and seconds < 30
+    assert proc.stderr.startswith("backprop train: error (rank 1 of 2): --shard: ")
+    assert "fewer rows than the 2 processes" in proc.stderr and proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
 def test_an_error_while_training_aborts_every_rank_promptly(regression_csv, tmp_path):
     proc, seconds = mpi_train(tmp_path, regression_csv, "--shard", "--optimizer", "sgd", "--learning-rate", "1e30",
                               "--epochs", "50")

@@ -367,6 +367,9 @@ def run(args: argparse.Namespace) -> int:
 
         shard = (comm.rank, comm.size) if data_comm.size > 1 else None
         data = load_data(spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"], shard=shard)
+        if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
+            raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
+                                  "one has none; use fewer processes, or no --shard")
         task = _task(opts, data)
         if task == "classification" and data.classes is None and not np.array_equal(data.y, np.round(data.y)):
             raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
