@@ -10,12 +10,15 @@ errors print one line on stderr (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .._version import __version__
+from ..distributed.comm import launched_rank, launched_size
 from . import demo, evaluate, explain, gradcheck, info, plot, predict, train
+from ._common import error_line, exit_code
 
 SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, demo)
 
@@ -34,17 +37,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+@contextlib.contextmanager
+def _silent_unless_first_process() -> Iterator[None]:
+    """Under an MPI launcher, only rank 0 prints what argparse says (help, usage errors): every rank says the same."""
+    if launched_size() > 1 and launched_rank() > 0:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull), contextlib.redirect_stderr(devnull):
+            yield
+    else:
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    with _silent_unless_first_process():
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -56,10 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every error becomes one line and an exit code
         if args.debug:
             raise
-        usage = isinstance(exc, (ValueError, TypeError))
-        kind = "" if usage or isinstance(exc, (OSError, ImportError)) else f"{type(exc).__name__}: "
-        print(f"backprop {args.command}: error: {kind}{_one_line(exc)}", file=sys.stderr)
-        return 2 if usage else 1
+        print(error_line(args.command, exc), file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,9 @@ __all__ = [
     "progress_callback",
     "fmt",
     "check_output_path",
+    "error_line",
+    "exit_code",
+    "report_once",
 ]
 
 
@@ -141,3 +146,68 @@ def progress_callback(total_epochs: int, start_epoch: int, quiet: bool) -> Callb
         else:
             return _TqdmProgress(tqdm, total_epochs, start_epoch)
     return PrintProgress(total_epochs)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit status for an error: 2 usage (ValueError, TypeError), 130 Ctrl-C, 1 anything else."""
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else 1
+    return 2 if isinstance(exc, (ValueError, TypeError)) else 1
+
+
+def error_line(command: str, exc: BaseException, where: str = "") -> str:
+    """The one line an error prints on stderr: ``backprop train: error: …`` (``where``: after ``error``)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return f"backprop{where}: interrupted"
+    usage = isinstance(exc, (ValueError, TypeError))
+    kind = "" if usage or isinstance(exc, (OSError, ImportError)) else f"{type(exc).__name__}: "
+    return f"backprop {command}: error{where}: {kind}{_one_line(exc)}"
+
+
+@contextmanager
+def report_once(comm: Any, command: str, debug: bool = False) -> Iterator[None]:
+    """Run a block of this rank's own work so that an error in it on any rank ends every rank, reported once.
+
+    For the parts of a command that every process runs alike and that call nothing
+    collective (reading options and data, building the network): after the block the ranks
+    compare notes in one all-reduce. If the block raised on some of them, the lowest such
+    rank prints its error as one process would (``backprop train: error: …``, naming the
+    rank unless it is 0; the traceback with ``--debug``), and every rank exits with that
+    error's status. Every rank stops at the same point, so nothing waits for anyone and no
+    ``MPI_Abort`` is needed; a bad argument prints one line, not one per rank. Errors in
+    collective parts (training) are :func:`backprop.distributed.abort_on_error`'s.
+
+    With one process it does nothing: errors propagate as before.
+    """
+    if comm.size == 1:
+        yield
+        return
+    error: BaseException | None = None
+    try:
+        yield
+    except BaseException as exc:  # noqa: BLE001 - every rank must reach the all-reduce below
+        error = exc
+    codes = np.zeros(comm.size)
+    if error is not None:
+        codes[comm.rank] = exit_code(error) or 1
+    comm.allreduce_(codes)
+    failed = np.flatnonzero(codes)
+    if failed.size == 0:
+        return
+    first = int(failed[0])
+    if comm.rank == first:
+        if debug:
+            raise error  # type: ignore[misc] - the traceback; get_comm's excepthook then aborts the job
+        where = "" if first == 0 else f" (rank {first} of {comm.size})"
+        print(error_line(command, error, where), file=sys.stderr, flush=True)  # type: ignore[arg-type]
+    raise SystemExit(int(codes[first]))

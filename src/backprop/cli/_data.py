@@ -106,13 +106,14 @@ def _first_row(path: str, delimiter: str) -> list[str]:
     return []
 
 
-def _from_csv(path: str, target: str | None, n_inputs: int | None, target_name: str | None, delimiter: str) -> Data:
+def _from_csv(path: str, target: str | None, n_inputs: int | None, target_name: str | None, delimiter: str,
+              shard: tuple[int, int] | None = None) -> Data:
     if target is None and n_inputs is not None:
         first_row = _first_row(path, delimiter)
         if target_name is not None and target_name in first_row:
             target = target_name
         elif len(first_row) == n_inputs:  # no target column: features only
-            ds = load_csv(path, delimiter=delimiter)
+            ds = load_csv(path, delimiter=delimiter, shard=shard)
             if ds.classes is not None:
                 raise ValidationError(
                     f"{path}: the last column {ds.target_name!r} holds text, but a model with {n_inputs} "
@@ -120,19 +121,30 @@ def _from_csv(path: str, target: str | None, n_inputs: int | None, target_name: 
                 )
             X = np.column_stack([ds.X, ds.y.astype(ds.X.dtype)])
             return Data(X, None, ds.feature_names + [ds.target_name], None, path, False)
-    ds = load_csv(path, target=_target_arg(target), delimiter=delimiter)
+    ds = load_csv(path, target=_target_arg(target), delimiter=delimiter, shard=shard)
+    return _as_data(ds, path, local_classes=shard is None)
+
+
+def _as_data(ds: Any, path: str, local_classes: bool = True) -> Data:
+    """A loaded data set as :class:`Data`; integer labels' classes from these rows unless ``local_classes`` is False."""
     categorical = ds.classes is not None or ds.y.dtype.kind in "iu"
     y = ds.classes[ds.y] if ds.classes is not None else ds.y
-    return Data(ds.X, y, ds.feature_names, ds.target_name, path, categorical,
-                ds.classes if ds.classes is not None else (np.unique(y) if categorical else None))
+    classes = ds.classes if ds.classes is not None else (np.unique(y) if categorical and local_classes else None)
+    return Data(ds.X, y, ds.feature_names, ds.target_name, path, categorical, classes)
 
 
 def _from_npz(path: str, target: str | None) -> Data:
-    ds = load_npz(path, y_key=target or "y")
-    categorical = ds.classes is not None or ds.y.dtype.kind in "iu"
-    y = ds.classes[ds.y] if ds.classes is not None else ds.y
-    return Data(ds.X, y, ds.feature_names, ds.target_name, path, categorical,
-                ds.classes if ds.classes is not None else (np.unique(y) if categorical else None))
+    return _as_data(load_npz(path, y_key=target or "y"), path)
+
+
+def _rows_of(data: Data, shard: tuple[int, int]) -> Data:
+    """Part ``rank`` of ``size`` of the rows (``np.array_split``); ``classes`` stay those of all rows."""
+    rank, size = shard
+    rows = np.array_split(np.arange(len(data.X)), size)[rank]
+    data.X = data.X[rows]
+    if data.y is not None:
+        data.y = data.y[rows]
+    return data
 
 
 def load_data(
@@ -144,29 +156,40 @@ def load_data(
     n_inputs: int | None = None,
     target_name: str | None = None,
     feature_names: list[str] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Data:
     """Load ``spec`` (a file or a data set name).
 
     For a model's data (``n_inputs`` given): a CSV whose columns number ``n_inputs`` is read
     as features only (y None); ``target_name`` picks the target column when present; and
     columns named like the model's ``feature_names`` are put in the model's order.
+
+    ``shard=(rank, size)``: only part ``rank`` of ``size`` of the rows, in order
+    (``np.array_split`` semantics), for training on several processes. A CSV file is read
+    with ``load_csv(..., shard=...)``, which never holds the other parts; an NPZ file or a
+    data set is loaded whole, its classes found, and then cut. From a CSV part, text labels
+    keep the classes of the whole file, but integer labels get ``classes`` None (a part
+    may lack some: the caller gathers them from every part, as
+    :func:`backprop.distributed.unique_labels` does).
     """
     if os.path.isfile(spec):
         extension = os.path.splitext(spec)[1].lower()
         if extension == ".npz":
             data = _from_npz(spec, target)
+            if shard is not None:
+                data = _rows_of(data, shard)
         elif extension in (".csv", ".tsv", ".txt", ".data", ""):
             delimiter = "\t" if extension == ".tsv" else ","
-            data = _from_csv(spec, target, n_inputs, target_name, delimiter)
+            data = _from_csv(spec, target, n_inputs, target_name, delimiter, shard)
         else:
             raise ValidationError(f"data: expected a .csv, .tsv or .npz file, received {spec!r}")
     elif target is not None and (spec in BUILTIN or spec in SKLEARN):
         raise ValidationError(f"--target: the data set {spec!r} has a fixed target; --target picks a column of a "
                               f".csv/.npz file, received {target!r}")
-    elif spec in BUILTIN:
-        data = BUILTIN[spec](spec, n_samples, seed)
-    elif spec in SKLEARN:
-        data = _sklearn(spec, n_samples)
+    elif spec in BUILTIN or spec in SKLEARN:
+        data = BUILTIN[spec](spec, n_samples, seed) if spec in BUILTIN else _sklearn(spec, n_samples)
+        if shard is not None:
+            data = _rows_of(data, shard)
     else:
         raise ValidationError(f"data: expected an existing .csv/.npz file or one of {data_names()}, received {spec!r}")
     if feature_names is not None and data.feature_names != feature_names and set(feature_names) <= set(data.feature_names):

