@@ -112,7 +112,9 @@ def as_float_matrix(
     if target.kind != "f":
         raise InputTypeError(f"dtype: expected a floating-point dtype, received {target}")
     arr = arr.astype(target, copy=False)
-    if not np.isfinite(arr).all():
+    # max and min propagate NaN and expose ±inf: two reductions, no temporary of X's size
+    # (np.isfinite(X).all() would allocate one boolean per entry); count only on failure.
+    if not (np.isfinite(arr.max()) and np.isfinite(arr.min())):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValidationError(f"{name}: expected finite values, received {bad} NaN or inf entries")
     return arr
