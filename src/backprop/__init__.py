@@ -14,7 +14,6 @@ from .core import (
     GradientCheck,
     InputTypeError,
     Loss,
-    Network,
     ShapeError,
     ValidationError,
     check_gradients,
@@ -22,6 +21,9 @@ from .core import (
     get_loss,
     register_activation,
 )
+
+from .model import Network
+from .train import Callback, History
 
 __version__ = "0.1.0"
 
@@ -31,8 +33,10 @@ __all__ = [
     "LOSSES",
     "Activation",
     "BackpropError",
+    "Callback",
     "DivergenceError",
     "GradientCheck",
+    "History",
     "InputTypeError",
     "Loss",
     "Network",

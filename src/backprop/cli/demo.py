@@ -8,7 +8,8 @@ import time
 
 import numpy as np
 
-from ..core.network import Network
+from ..model import Network
+from ..train.callbacks import Callback
 from ..core.validation import check_positive_float, check_positive_int
 from ..data import planar_flower
 from ..shallow import initialize_parameters
@@ -47,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
     # The seed's initialisation (0.01·randn, course seed 2), so the run matches the course.
     seed_params = initialize_parameters(2, n_h, 1)
     net.weights[0][...], net.weights[1][...] = seed_params["W1"], seed_params["W2"]
-
-    _train_full_batch(net, X, y, iterations, learning_rate)
+    start = time.perf_counter()
+    net.fit(X, y, optimizer="sgd", learning_rate=learning_rate, epochs=iterations, batch_size=None,
+            callbacks=[_PrintCost(every=1000)])
+    print(f"{iterations} iterations in {time.perf_counter() - start:.2f} s")
     accuracy = float(np.mean(net.predict(X) == y))
     print(f"training accuracy: {accuracy:.1%}")
     if not args.no_plot:
@@ -56,19 +59,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_full_batch(net: Network, X: np.ndarray, y: np.ndarray, iterations: int, learning_rate: float) -> None:
-    """Forward, cost, backward, update: the seed's loop on the engine."""
-    A0, Y = X.T, net.targets(y, X.shape[0])
-    coef = 1.0 / X.shape[0]
-    cache, grad, params = net.make_cache(X.shape[0]), np.empty_like(net.params), net.params
-    start = time.perf_counter()
-    for i in range(iterations):
-        net.forward_columns(A0, cache)
-        if i % 1000 == 0:
-            print(f"Cost after iteration {i}: {net.cost_columns(cache, Y, coef):f}")
-        net.backward_columns(cache, Y, coef, out=grad)
-        params -= learning_rate * grad
-    print(f"{iterations} iterations in {time.perf_counter() - start:.2f} s")
+class _PrintCost(Callback):
+    """The seed's progress line: the cost before iteration i, every ``every`` iterations."""
+
+    def __init__(self, every: int):
+        self.every = every
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        if epoch % self.every == 0:
+            print(f"Cost after iteration {epoch}: {logs['loss']:f}")
 
 
 def _save_plot(net: Network, X: np.ndarray, y: np.ndarray, path: str) -> None:

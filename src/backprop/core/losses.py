@@ -6,6 +6,8 @@ mean: ``c_i = 1/m`` by default, ``c_i = w_i / Σ_j w_j`` with sample weights. Th
 one place the factor 1/m enters, and it enters exactly once: ``dJ/dA`` already holds it,
 so the backward pass never divides by m again.
 
+``coef`` is a Python float (one coefficient for every example) or an array of shape (m,).
+
 Each per-example loss sums over the output units (one unit for a single output):
 
 =====================  ===================================================  ==============
@@ -35,9 +37,23 @@ __all__ = ["Loss", "LOSSES", "get_loss"]
 
 def _weighted_sum(per_example: np.ndarray, coef: float | np.ndarray) -> float:
     """J = Σ_i c_i ℓ_i for per-example losses ℓ of shape (m,)."""
-    if np.ndim(coef) == 0:
+    if isinstance(coef, float) or np.ndim(coef) == 0:
         return float(coef) * float(per_example.sum())
     return float(per_example @ coef)
+
+
+def _weighted_total(S: np.ndarray, coef: float | np.ndarray) -> float:
+    """Σ_i c_i Σ_k S_ki for element-wise losses S of shape (n_outputs, m)."""
+    if isinstance(coef, float) or np.ndim(coef) == 0:
+        return float(coef) * float(S.sum())
+    return float(S.sum(axis=0) @ coef)
+
+
+def _weighted_inner(Y: np.ndarray, Z: np.ndarray, coef: float | np.ndarray) -> float:
+    """Σ_i c_i Σ_k Y_ki Z_ki without a temporary of their shape when both are C-contiguous."""
+    if (isinstance(coef, float) or np.ndim(coef) == 0) and Y.flags.c_contiguous and Z.flags.c_contiguous:
+        return float(coef) * float(np.vdot(Y, Z))
+    return float(np.einsum("ij,ij->j", Y, Z) @ np.broadcast_to(coef, Y.shape[1:]))
 
 
 class Loss:
@@ -58,8 +74,13 @@ class Loss:
         """J = Σ_i c_i ℓ(a_i, y_i)."""
         return _weighted_sum(self.per_example(A, Y), coef)
 
-    def value_from_logits(self, Z: np.ndarray, Y: np.ndarray, coef: float | np.ndarray) -> float:
-        """J computed from the canonical activation's input ``Z`` (stable form)."""
+    def value_from_logits(
+        self, Z: np.ndarray, Y: np.ndarray, coef: float | np.ndarray, scratch: np.ndarray | None = None
+    ) -> float:
+        """J computed from the canonical activation's input ``Z`` (stable form).
+
+        ``scratch``, a buffer of Z's shape, spares the temporaries (the training loop passes one).
+        """
         raise NotImplementedError
 
     def gradient(
@@ -96,9 +117,10 @@ class BinaryCrossEntropy(Loss):
         P = _clipped(A)
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=0)
 
-    def value_from_logits(self, Z, Y, coef):
+    def value_from_logits(self, Z, Y, coef, scratch=None):
         # −[y log σ(z) + (1 − y) log σ(−z)] = softplus(z) − y z, finite for any z.
-        return _weighted_sum((np.logaddexp(0, Z) - Y * Z).sum(axis=0), coef)
+        softplus = np.logaddexp(0, Z, out=scratch)
+        return _weighted_total(softplus, coef) - _weighted_inner(Y, Z, coef)
 
     def gradient(self, A, Y, coef, out=None):
         # (a − y) / (a(1 − a)): only for non-canonical outputs; the denominator is clipped.
@@ -119,11 +141,13 @@ class CategoricalCrossEntropy(Loss):
     def per_example(self, A, Y):
         return -(Y * np.log(_clipped(A))).sum(axis=0)
 
-    def value_from_logits(self, Z, Y, coef):
-        # −Σ_k y_k log softmax(z)_k = Σ_k y_k (logsumexp(z) − z_k), with max-shift.
+    def value_from_logits(self, Z, Y, coef, scratch=None):
+        # −Σ_k y_k log softmax(z)_k = (Σ_k y_k) logsumexp(z) − Σ_k y_k z_k, with max-shift.
         z_max = Z.max(axis=0, keepdims=True)
-        log_sum = np.log(np.exp(Z - z_max).sum(axis=0, keepdims=True)) + z_max
-        return _weighted_sum((Y * (log_sum - Z)).sum(axis=0), coef)
+        shifted = np.subtract(Z, z_max, out=scratch)
+        np.exp(shifted, out=shifted)
+        log_sum = np.log(shifted.sum(axis=0)) + z_max[0]  # shape (m,)
+        return _weighted_sum(log_sum * Y.sum(axis=0), coef) - _weighted_inner(Y, Z, coef)
 
     def gradient(self, A, Y, coef, out=None):
         out = np.divide(Y, _clipped(A), out=out)
@@ -142,8 +166,9 @@ class MeanSquaredError(Loss):
         R = A - Y
         return 0.5 * np.einsum("ij,ij->j", R, R)
 
-    def value_from_logits(self, Z, Y, coef):
-        return self.value(Z, Y, coef)
+    def value_from_logits(self, Z, Y, coef, scratch=None):
+        R = np.subtract(Z, Y, out=scratch)
+        return 0.5 * _weighted_inner(R, R, coef)
 
     def gradient(self, A, Y, coef, out=None):
         return self.fused_output_error(A, Y, coef, out=out)

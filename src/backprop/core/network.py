@@ -78,7 +78,8 @@ class Cache:
             self._mask_buffer[l] = np.empty_like(self.G[l])
         mask = self._mask_buffer[l]
         rng.random(dtype=mask.dtype, out=mask)  # u ~ U[0, 1)
-        np.greater_equal(mask, rate, out=mask)
+        np.add(mask, 1.0 - rate, out=mask)  # ⌊u + 1 − rate⌋ = 1[u ≥ rate], without a bool buffer
+        np.floor(mask, out=mask)
         mask *= 1.0 / (1.0 - rate)
         self.mask[l] = mask
         self.A[l] = np.multiply(self.G[l], mask, out=self._dropped[l])
@@ -143,6 +144,7 @@ class Network:
             raise ValidationError(f"dtype: expected float32 or float64, received {dtype}")
 
         self.layer_sizes: tuple[int, ...] = sizes
+        self._L = L
         self.activations: list[Activation] = [get_activation(a) for a in activations]
         self.loss: Loss = get_loss(loss)
         self.dtype: np.dtype = dtype
@@ -169,6 +171,7 @@ class Network:
             w_at += n_out * n_in
             b_at += n_out
         self.weights, self.biases = self.unflatten(self._params)
+        self._grad_memo: tuple | None = None
         if init is not None:
             self.initialize(init=init, seed=seed)
 
@@ -176,7 +179,7 @@ class Network:
     @property
     def n_layers(self) -> int:
         """L, the number of layers with weights."""
-        return len(self.layer_sizes) - 1
+        return self._L
 
     @property
     def n_params(self) -> int:
@@ -245,11 +248,12 @@ class Network:
             cache = self.make_cache(m)
         W, b = self.weights, self.biases
         cache.A[0] = A0
-        for l in range(1, self.n_layers + 1):
+        L = self._L
+        for l in range(1, L + 1):
             Z = np.matmul(W[l - 1], cache.A[l - 1], out=cache.Z[l])
             Z += b[l - 1]
             self.activations[l - 1].forward(Z, out=cache.G[l])
-            rate = dropout[l - 1] if (training and dropout is not None and l < self.n_layers) else 0.0
+            rate = dropout[l - 1] if (training and dropout is not None and l < L) else 0.0
             if rate > 0:
                 cache.drop(l, rate, rng)
             else:
@@ -266,9 +270,9 @@ class Network:
         (see :mod:`backprop.core.losses`). Writes into ``out`` when given. Reads the
         cache without changing it, so calling it twice gives the same gradient.
         """
-        L = self.n_layers
+        L = self._L
         grad = np.empty_like(self._params) if out is None else out
-        dW, db = self.unflatten(grad)
+        dW, db = self._gradient_views(grad)
         W, g, A, Z, G, dZ = self.weights, self.activations, cache.A, cache.Z, cache.G, cache.dZ
         # 1. Output-layer error.
         if self.fused_output:
@@ -288,21 +292,34 @@ class Network:
                 g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])
         return grad
 
+    def _gradient_views(self, grad: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """``unflatten(grad)``, remembered for the last buffer (the trainer reuses one)."""
+        memo = self._grad_memo
+        if memo is None or memo[0] is not grad:
+            memo = self._grad_memo = (grad, *self.unflatten(grad))
+        return memo[1], memo[2]
+
     def cost_columns(self, cache: Cache, Y: np.ndarray, coef: float | np.ndarray) -> float:
         """J from a forward pass's cache: from the logits for a canonical pair (stable)."""
-        L = self.n_layers
-        if self.fused_output:
-            return self.loss.value_from_logits(cache.Z[L], Y, coef)
+        L = self._L
+        if self.fused_output:  # dA[L] is free until the backward pass: the cost's scratch
+            return self.loss.value_from_logits(cache.Z[L], Y, coef, scratch=cache.dA[L])
         return self.loss.value(cache.A[L], Y, coef)
 
-    def add_l2(self, grad: np.ndarray | None, l2_over_m: float) -> float:
+    def add_l2(self, grad: np.ndarray | None, l2_over_m: float, scratch: np.ndarray | None = None) -> float:
         """L2 regularisation: adds ``(λ/m) W`` to ``grad``'s weights; returns ``λ/(2m) Σ‖W‖²``.
 
-        Biases are not penalised. ``l2_over_m`` is λ/m.
+        Biases are not penalised (the weights are the first ``n_weights`` entries of the
+        flat vector, so this is one slice). ``l2_over_m`` is λ/m; ``scratch``, a buffer
+        of at least ``n_weights`` entries, avoids a temporary.
         """
         w = self._params[: self.n_weights]
         if grad is not None:
-            grad[: self.n_weights] += l2_over_m * w
+            if scratch is None:
+                grad[: self.n_weights] += l2_over_m * w
+            else:
+                decay = np.multiply(w, l2_over_m, out=scratch[: self.n_weights])
+                grad[: self.n_weights] += decay
         return 0.5 * l2_over_m * float(w @ w)
 
     # ------------------------------------------------------------ the public API
@@ -451,7 +468,7 @@ class Network:
 
     def astype(self, dtype: Any) -> "Network":
         """A copy of the network with every parameter converted to ``dtype``."""
-        clone = Network(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
+        clone = type(self)(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
         np.copyto(clone._params, self._params, casting="unsafe")
         return clone
 

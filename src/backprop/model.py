@@ -1,0 +1,177 @@
+"""``backprop.Network``: the core engine plus training (``fit``, ``partial_fit``) and model files.
+
+The engine (:class:`backprop.core.Network`) knows forward and backward passes only;
+this subclass adds what users do with them, so the math core never imports training
+or I/O.
+
+Incremental training, stated once:
+
+- ``fit`` continues from the current weights (``reinitialize=True`` redraws them first)
+  with a NEW optimizer state: each ``fit`` call is a fresh run from where the weights are.
+- ``partial_fit`` runs ONE epoch and keeps the optimizer's state (Adam's moments), the
+  schedule's step and the RNG stream between calls: N calls of ``partial_fit`` equal
+  ``fit(epochs=N)`` with the same options and seed. Its training options (optimizer,
+  learning rate, batch size, seed, l2, dropout, clip_norm) are fixed by the first call;
+  passing different ones later is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .core.network import Network as _EngineNetwork
+from .core.validation import ValidationError
+from .train.callbacks import Callback
+from .train.history import History
+from .train.trainer import Dataset, Trainer, prepare_validation
+
+__all__ = ["Network"]
+
+_TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed", "l2", "dropout", "clip_norm", "comm")
+
+
+class Network(_EngineNetwork):
+    __doc__ = _EngineNetwork.__doc__
+
+    trainer_: Trainer | None = None
+    history_: History | None = None
+
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        optimizer: Any = "adam",
+        learning_rate: Any = None,
+        epochs: int = 100,
+        batch_size: int | None = 32,
+        shuffle: bool = True,
+        seed: int | np.random.Generator | None = None,
+        validation_data: Any = None,
+        validation_split: float = 0.0,
+        l2: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
+        early_stopping: bool = False,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        monitor: str = "val_loss",
+        callbacks: Sequence[Callback] = (),
+        verbose: int = 0,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        clip_norm: float | None = None,
+        reinitialize: bool = False,
+        comm: Any = None,
+    ) -> History:
+        """Train by backpropagation and return the per-epoch :class:`~backprop.train.History`.
+
+        Parameters
+        ----------
+        X : array (n_samples, n_features)
+        Y : array (n_samples, n_outputs), (n_samples,) for one output, or integer labels (softmax)
+        optimizer : "sgd" (the seed's), "momentum", "nesterov", "rmsprop", "adam", "adamw", "lbfgs", or an Optimizer
+        learning_rate : number or schedule (a Schedule or a function of the step); None: the optimizer's default
+        epochs : passes over the data (for "lbfgs": iterations)
+        batch_size : examples per update; None: the full batch, as in the seed
+        shuffle, seed : reshuffle every epoch, from a generator seeded by ``seed`` (also drives dropout)
+        validation_data : (X_val, Y_val) evaluated after every epoch; or ``validation_split``, a seeded random fraction
+        l2 : λ of the penalty λ/(2m) Σ‖W‖² (gradient (λ/m) W; biases not penalised; m = examples in the batch)
+        dropout : inverted-dropout rate for every hidden layer, or one per hidden layer (training only)
+        early_stopping, patience, min_delta, monitor : stop when ``monitor`` ("val_loss", falling back to
+            "loss" without validation data; or "val_accuracy", ...) has not improved by ``min_delta`` for
+            ``patience`` epochs, and restore the best epoch's weights however training ends
+        callbacks : :class:`~backprop.train.Callback` objects; ``on_epoch_end`` may return True to stop
+        verbose : 1 prints one line per epoch
+
+        The history's "loss" is the objective minimised (data cost plus the L2 penalty, averaged
+        over the epoch's batches before each update); "val_loss" is the data cost on the
+        validation set after the epoch.
+        sample_weight : (n_samples,) non-negative weights; the cost is Σ w_i ℓ_i / Σ w_i
+        class_weight : {class index: weight} or "balanced", multiplied into the sample weights
+        clip_norm : rescale the gradient to this global L2 norm when it is longer
+        reinitialize : redraw the weights before training
+        comm : a communicator (rank, size, allreduce_, bcast_) for data-parallel training
+
+        Raises
+        ------
+        DivergenceError
+            when the cost or gradient becomes non-finite; the last finite parameters are kept
+            and ``net.history_`` holds the epochs so far.
+        """
+        if reinitialize:
+            self.initialize(seed=seed if not isinstance(seed, np.random.Generator) else None)
+        self.trainer_ = Trainer(
+            self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
+            seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm,
+        )
+        self.trainer_.options = dict(optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size,
+                                     shuffle=shuffle, seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm)
+        return self._run(X, Y, epochs, History(), validation_data, validation_split, seed, sample_weight,
+                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta)
+
+    def partial_fit(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        validation_data: Any = None,
+        callbacks: Sequence[Callback] = (),
+        verbose: int = 0,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        **options: Any,
+    ) -> History:
+        """One epoch of training that keeps the optimizer state between calls (see the module notes).
+
+        ``options`` are the training options of :meth:`fit` (optimizer, learning_rate, batch_size,
+        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. Returns the
+        history of all ``partial_fit`` calls so far.
+        """
+        unknown = set(options) - set(_TRAINER_OPTIONS)
+        if unknown:
+            raise ValidationError(f"partial_fit: unknown options {sorted(unknown)}; expected some of {list(_TRAINER_OPTIONS)}")
+        trainer = self.trainer_
+        if trainer is None or not getattr(trainer, "incremental", False):
+            merged = {"optimizer": "adam", "learning_rate": None, "batch_size": 32, "shuffle": True, "seed": None,
+                      "l2": 0.0, "dropout": 0.0, "clip_norm": None, "comm": None, **options}
+            trainer = self.trainer_ = Trainer(self, **merged)
+            trainer.options, trainer.incremental, trainer.history = merged, True, History()
+        else:
+            changed = [k for k, v in options.items() if not _same(trainer.options.get(k), v)]
+            if changed:
+                raise ValidationError(
+                    f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
+                )
+        return self._run(X, Y, 1, trainer.history, validation_data, 0.0, None, sample_weight, class_weight,
+                         callbacks, verbose, False, "val_loss", 0, 0.0)
+
+    def _run(self, X, Y, epochs, history, validation_data, validation_split, seed, sample_weight, class_weight,
+             callbacks, verbose, early_stopping, monitor, patience, min_delta) -> History:
+        X, Y, sample_weight, validation = prepare_validation(self, X, Y, validation_data, validation_split, seed,
+                                                             sample_weight)
+        data = Dataset(self, X, Y, sample_weight, class_weight)
+        self.history_ = history
+        return self.trainer_.run(data, epochs, validation=validation, callbacks=callbacks, verbose=verbose,
+                                 early_stopping=early_stopping, monitor=monitor, patience=patience,
+                                 min_delta=min_delta, history=history)
+
+    def evaluate(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, float]:
+        """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""
+        trainer = Trainer(self, optimizer="sgd", batch_size=None)
+        return trainer.evaluate(Dataset(self, X, Y, sample_weight))
+
+    def save(self, path: Any, **kwargs: Any) -> None:
+        """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
+        from .io import save
+
+        save(self, path, **kwargs)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) if not isinstance(a, np.ndarray) else np.array_equal(a, b)
+    except (TypeError, ValueError):
+        return a is b
