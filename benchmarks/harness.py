@@ -47,7 +47,12 @@ def set_threads(n: int) -> dict[str, Any]:
     global _limiter
     for var in _THREAD_VARS:
         os.environ[var] = str(n)
-    done = {"env": {v: str(n) for v in _THREAD_VARS}, "numpy_imported_before": "numpy" in sys.modules}
+    # Idle OpenMP threads sleep instead of spinning (PyTorch is the OpenMP user here): on a shared
+    # 2-core machine spinning threads starve everything else, and PyTorch's own 2-thread W1 step
+    # was seen going from ~0.3 ms to 2–20 ms under load with the default policy. Override by setting it.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    done = {"env": {v: str(n) for v in _THREAD_VARS}, "OMP_WAIT_POLICY": os.environ["OMP_WAIT_POLICY"],
+            "numpy_imported_before": "numpy" in sys.modules}
     try:
         import threadpoolctl
 
@@ -251,7 +256,7 @@ def machine_info(threads: int) -> dict[str, Any]:
         "memory_gib": _mem_gib(),
         "os": f"{platform.system()} {platform.release()}",
         "threads": threads,
-        "thread_env": {v: os.environ.get(v) for v in _THREAD_VARS},
+        "thread_env": {v: os.environ.get(v) for v in (*_THREAD_VARS, "OMP_WAIT_POLICY")},
         "versions": {
             "python": platform.python_version(),
             "numpy": np.__version__,

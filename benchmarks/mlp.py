@@ -295,6 +295,7 @@ def pytorch(task: Task, fused: bool = False) -> Callable[[], Callable[[], tuple[
             return torch.optim.Adam(model.parameters(), lr=task.lr, betas=(BETA1, BETA2), eps=EPS, fused=fused or None)
 
         def rep():
+            torch.set_num_threads(task.threads)
             with torch.no_grad():
                 for lin, W, b in zip(linears, Ws, bs):
                     lin.weight.copy_(W)

@@ -118,7 +118,7 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
         f"- **Machine**: {m['cpu']}, {m['logical_cores']} logical cores ({m.get('affinity_cores')} usable), "
         f"{m.get('memory_gib')} GiB; {m['os']}; SIMD: {' '.join(m.get('cpu_flags', [])[:8])}",
         f"- **Threads**: {m['threads']} (OMP/OPENBLAS/MKL_NUM_THREADS, threadpoolctl, torch.set_num_threads; "
-        f"JAX/XLA uses its own pool over all cores)",
+        f"OMP_WAIT_POLICY={m['thread_env'].get('OMP_WAIT_POLICY')}; JAX/XLA uses its own pool over all cores)",
         f"- **Versions**: {_versions(m)}",
         f"- **Load average** (1, 5, 15 min) at start {m.get('loadavg_start')}, at end {m.get('loadavg_end')} — the machine is "
         f"shared, so read the spread column",

@@ -222,6 +222,7 @@ def pytorch(P: dict[str, Any], threads: int) -> Callable[[], Callable[[], float]
         iterations = P["iterations"]
 
         def rep():
+            torch.set_num_threads(threads)  # rows with different thread counts share the process
             with torch.no_grad():
                 model[0].weight.copy_(W1), model[0].bias.copy_(b1[:, 0])
                 model[2].weight.copy_(W2), model[2].bias.copy_(b2[:, 0])
@@ -429,6 +430,8 @@ def impls(P: dict[str, Any], peers: set[str], threads: int, prototypes: bool = T
         ]
     if "torch" in peers:
         rows.append(("PyTorch eager (float64)", pytorch(P, threads), "peer", "nn.Sequential + BCEWithLogitsLoss + optim.SGD", False))
+        if threads != 1:
+            rows.append(("PyTorch eager (float64), 1 thread", pytorch(P, 1), "peer", "torch.set_num_threads(1)", False))
     if "jax" in peers:
         rows += [
             ("JAX jit step", jax_step(P), "peer", "value_and_grad + update, one dispatch per iter", False),
@@ -439,8 +442,9 @@ def impls(P: dict[str, Any], peers: set[str], threads: int, prototypes: bool = T
     if prototypes:
         rows += [
             ("prototype A: lean loop, engine layout", prototype(P, "lean", 0), "prototype", "numpy; no J; proposals/fast_w1.py", False),
+            ("prototype A, J every iteration", prototype(P, "lean", 1), "prototype", "J without logaddexp (8 cheap calls)", False),
             ("prototype B: packed [W|b], 13 calls/iter", prototype(P, "packed", 0), "prototype", "numpy; no J; proposals/fast_w1.py", False),
-            ("prototype C: compiled C loop (ctypes)", prototype(P, "c", 0), "prototype", "gcc -O3; no J; proposals/fast_w1.c", False),
+            ("prototype C: compiled C loop (ctypes)", prototype(P, "c", 0), "prototype", "cc -O3 -march=native -ffast-math; no J; proposals/fast_w1.c", False),
         ]
     out = []
     for name, make, kind, note, ref in rows:
