@@ -67,8 +67,9 @@ def synthetic_classification(n, n_in, n_classes, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.random((n, n_in), dtype=np.float32)
     teacher = rng.standard_normal((n_in, n_classes), dtype=np.float32)
-    scores = (X - 0.5) @ teacher
-    labels = scores.argmax(axis=1).astype(np.int64)
+    labels = np.empty(n, np.int64)
+    for s in range(0, n, 4096):  # in chunks: no temporary of X's size (it would set every process's peak)
+        labels[s : s + 4096] = ((X[s : s + 4096] - 0.5) @ teacher).argmax(axis=1)
     Y = np.zeros((n, n_classes), np.float32)
     Y[np.arange(n), labels] = 1
     return X, Y, labels
