@@ -116,8 +116,11 @@ class FlatAdam:
         params -= tmp
 
 
-def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
-    """forward_columns / cost_columns / backward_columns + in-place SGD or FlatAdam."""
+def backprop_engine(task: Task, adam_factory: Callable | None = None) -> Callable[[], Callable[[], tuple[float, float]]]:
+    """forward_columns / cost_columns / backward_columns + in-place SGD or FlatAdam.
+
+    ``adam_factory(size, dtype, lr)`` replaces FlatAdam (the prototypes of proposals/fast_adam.py).
+    """
 
     def setup():
         from backprop.core.network import Network
@@ -134,14 +137,14 @@ def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]
         XT, YT = task.X.T, task.Y.T  # views: (n0, n), (nL, n)
         batches = task.batches()
         caches = {e - s: net.make_cache(e - s) for s, e in batches}
-        adam = FlatAdam(params.size, params.dtype, task.lr) if task.optimizer == "adam" else None
+        adam = (adam_factory or FlatAdam)(params.size, params.dtype, task.lr) if task.optimizer == "adam" else None
         minus_lr = np.float32(-task.lr)
         passes, n = task.passes, task.n
 
         def rep():
             params[...] = start
             if adam:
-                adam.reset()
+                adam.reset()  # FlatAdam.reset, or a fresh prototype object (below)
             t0 = time.perf_counter()
             for _ in range(passes):
                 total = 0.0

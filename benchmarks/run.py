@@ -32,7 +32,7 @@ def parse(argv):
     p.add_argument("--warmup", type=int, default=None, help="untimed round-robin rounds before timing (default 1; smoke 0)")
     p.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads (default 2)")
     p.add_argument("--peers", default="all", help="'all', 'none', or a subset of numpy,torch,jax,sklearn (numpy = textbook code)")
-    p.add_argument("--no-prototypes", action="store_true", help="leave out the W1 prototypes of proposals/")
+    p.add_argument("--no-prototypes", action="store_true", help="leave out the prototype rows (proposals/)")
     p.add_argument("--out", default=os.path.join("benchmarks", "RESULTS.md"), help="Markdown report; JSON written beside it")
     a = p.parse_args(argv)
     a.workloads = [w.strip().upper() for w in a.workloads.split(",") if w.strip()]
@@ -155,7 +155,7 @@ def run_w2(args, repeats, warmup, log):
                                                   min_time=0.02 if args.smoke else 0.1, samples=3 if args.smoke else 5)
         log(f"  -- {name} (limit {limits[b]['seconds']:.3f} s/epoch)")
         t = w2_mnist.task(P, opt, b, args.threads)
-        rows = harness.interleave(w2_mnist.impls(t, args.peers), repeats, warmup, log)
+        rows = harness.interleave(w2_mnist.impls(t, args.peers, not args.no_prototypes), repeats, warmup, log)
         _log_rows(rows, 1.0, "s/epoch", log)
         groups.append(_group(name, _finish(rows, 1.0, limits[b]["seconds"]), "s/epoch", limits[b]["seconds"],
                              {"optimizer": opt, "batch": b}))

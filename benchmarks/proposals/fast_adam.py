@@ -54,6 +54,11 @@ class Adam10:
         self.lr, self.t = lr, 0
         self.m, self.v, self.s = np.zeros(n, dtype), np.zeros(n, dtype), np.empty(n, dtype)
 
+    def reset(self):
+        self.m.fill(0)
+        self.v.fill(0)
+        self.t = 0
+
     def constants(self):
         t = self.t
         k = math.sqrt((1 - BETA2**t) / (1 - BETA2))
