@@ -107,3 +107,36 @@ def workload_limit(sizes, batches: list[int], dtype, *, passes=1, min_time=0.05,
         per_m[m] = step_limit(sizes, m, dtype, min_time=min_time, samples=samples, cache=cache)
     total = passes * sum(per_m[m]["seconds"] for m in batches)
     return {"seconds": total, "steps": passes * len(batches), "per_batch_size": {str(m): v for m, v in per_m.items()}}
+
+
+LIMIT_ROW = "limit: the step's GEMMs only"
+
+
+def limit_impl(sizes, batch_sizes: list[int], dtype, passes: int = 1, units: int = 1):
+    """A table row that runs exactly the GEMMs of every step of a repetition, nothing else.
+
+    Timed round-robin with the implementations, so it sees the same machine (the same
+    load, the same caches) as they do; "× limit" divides by its median.
+    """
+    from harness import Impl
+
+    def setup():
+        rng = np.random.default_rng(0)
+        per_m = {}
+        for m in sorted(set(batch_sizes)):
+            per_m[m] = []
+            for _label, a_shape, b_shape, layout in step_gemms(tuple(sizes), m):
+                a, b = _operands(a_shape, b_shape, layout, dtype, rng)
+                per_m[m].append((a, b, np.empty((a_shape[0], b_shape[1]), dtype)))
+        plan = [per_m[m] for m in batch_sizes]
+        matmul = np.matmul
+
+        def rep():
+            for _ in range(passes):
+                for gemms in plan:
+                    for a, b, c in gemms:
+                        matmul(a, b, out=c)
+
+        return rep
+
+    return Impl(LIMIT_ROW, setup, kind="limit", note="np.matmul(out=) on the step's shapes and layouts", units=units)

@@ -331,8 +331,6 @@ def markdown_table(rows: list[dict[str, Any]], unit: str, limit: float | None, c
             f"| {name} | {fmt(r['median'])} | {fmt(r['min'])} … {fmt(r['max'])} | {spread} | "
             f"{fmt(r['ratio_ours_over_this'], 2)} | {fmt(r['x_limit'], 2)} | {check} | {r['note']} |"
         )
-    if limit is not None:
-        lines.append(f"| *limit: the step's GEMMs at measured speed* | {fmt(limit)} | | | | 1.00 | | |")
     return "\n".join(lines)
 
 

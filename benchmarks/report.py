@@ -125,7 +125,8 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
         f"- **Method**: {m['warmup']} untimed round(s), then {m['repeats']} timed repetition(s) per row, all rows of a table "
         f"interleaved round-robin; median, min … max, spread = (max − min)/median. "
         f"\"backprop ÷ this\" = the **(ref)** row's median ÷ this row's (< 1: backprop is faster). "
-        f"\"× limit\" = median ÷ the time of the matrix products the step needs at this machine's measured GEMM speed. "
+        f"\"× limit\" = median ÷ the median of the *limit* row, which runs only the matrix products the steps need "
+        f"(np.matmul with out=, same shapes and layouts), interleaved with the other rows. "
         f"\"check\" = the training cost every row ends with (same data, start, batches and optimizer: the rows must agree). "
         f"All numbers also in `{json_name}`.",
         "",
@@ -177,7 +178,8 @@ def _limit_md(w) -> list[str]:
     else:
         for v in det.values():
             items += list(v["per_batch_size"].items())
-    out = [f"<details><summary>{w['id']} limit: the GEMMs of one step, timed alone</summary>", ""]
+    out = [f"<details><summary>{w['id']}: the GEMMs of one step, each timed alone (GFLOP/s); the × limit column "
+           f"uses the interleaved limit row instead</summary>", ""]
     for m, step in items:
         out += [f"Batch m = {m}, {step['dtype']}: {fmt(step['seconds'] * 1e6)} µs per step.", "",
                 "| GEMM | shapes | µs | GFLOP/s |", "|---|---|---:|---:|"]

@@ -109,13 +109,16 @@ def _group(name, rows_json, unit, limit, extra=None):
     return {"name": name, "unit": unit, "limit": limit, "rows": rows_json, **(extra or {})}
 
 
-def _finish(rows, scale, limit_s):
+def _finish(rows, scale):
+    """Rows to JSON; "× limit" from the interleaved limit row. Returns (rows_json, limit in display units)."""
+    import gemm_limit
     import harness
 
+    lim = next((r for r in rows if r.name == gemm_limit.LIMIT_ROW and r.median), None)
     for r in rows:
-        if r.median and limit_s:
-            r.x_limit = r.median / limit_s
-    return harness.rows_to_json(rows, scale)
+        if r.median and lim is not None:
+            r.x_limit = r.median / lim.median
+    return harness.rows_to_json(rows, scale), (lim.median * scale if lim is not None else None)
 
 
 def run_w1(args, repeats, warmup, log):
@@ -128,12 +131,12 @@ def run_w1(args, repeats, warmup, log):
     P = w1_seed.problem(args.smoke)
     lim = gemm_limit.workload_limit((2, 4, 1), [400], np.float64, min_time=0.02 if args.smoke else 0.1,
                                     samples=3 if args.smoke else 5)
-    per_iter = lim["seconds"]
     impls = w1_seed.impls(P, args.peers, args.threads, prototypes=not args.no_prototypes)
+    impls.append(gemm_limit.limit_impl((2, 4, 1), [400] * P["iterations"], np.float64, units=P["iterations"]))
     rows = harness.interleave(impls, repeats, warmup, log)
     _log_rows(rows, 1e6, "µs/iter", log)
-    rows_json = _finish(rows, 1e6, per_iter)
-    group = _group(f"full batch, lr 1.2, {P['iterations']} iterations", rows_json, "µs/iter", per_iter * 1e6)
+    rows_json, limit = _finish(rows, 1e6)
+    group = _group(f"full batch, lr 1.2, {P['iterations']} iterations", rows_json, "µs/iter", limit)
     return {"id": "W1", "title": "W1 — the seed's network: 2 → 4 tanh → 1 sigmoid, 400 flower points, full-batch GD, float64",
             "iterations": P["iterations"], "limit_detail": lim, "groups": [group]}
 
@@ -153,12 +156,14 @@ def run_w2(args, repeats, warmup, log):
             t = w2_mnist.task(P, opt, b, args.threads)
             limits[b] = gemm_limit.workload_limit(P["sizes"], [e - s for s, e in t.batches()], np.float32,
                                                   min_time=0.02 if args.smoke else 0.1, samples=3 if args.smoke else 5)
-        log(f"  -- {name} (limit {limits[b]['seconds']:.3f} s/epoch)")
+        log(f"  -- {name} (GEMMs timed alone: {limits[b]['seconds']:.3f} s/epoch)")
         t = w2_mnist.task(P, opt, b, args.threads)
-        rows = harness.interleave(w2_mnist.impls(t, args.peers, not args.no_prototypes), repeats, warmup, log)
+        impls = w2_mnist.impls(t, args.peers, not args.no_prototypes)
+        impls.append(gemm_limit.limit_impl(P["sizes"], [e - s for s, e in t.batches()], np.float32))
+        rows = harness.interleave(impls, repeats, warmup, log)
         _log_rows(rows, 1.0, "s/epoch", log)
-        groups.append(_group(name, _finish(rows, 1.0, limits[b]["seconds"]), "s/epoch", limits[b]["seconds"],
-                             {"optimizer": opt, "batch": b}))
+        rows_json, limit = _finish(rows, 1.0)
+        groups.append(_group(name, rows_json, "s/epoch", limit, {"optimizer": opt, "batch": b}))
     return {"id": "W2", "title": f"W2 — MNIST-shaped: {' → '.join(map(str, P['sizes']))} (ReLU, ReLU, softmax), "
             f"{n} synthetic samples, one epoch, float32", "n": n,
             "limit_detail": {str(b): v for b, v in limits.items()}, "groups": groups}
@@ -175,10 +180,12 @@ def run_w3(args, repeats, warmup, log):
     lim = gemm_limit.workload_limit(P["sizes"], [P["batch"]], np.float32, min_time=0.02 if args.smoke else 0.3,
                                     samples=3)
     t = w3_wide.task(P, args.threads)
-    rows = harness.interleave(w3_wide.impls(t, args.peers), repeats, warmup, log)
+    impls = w3_wide.impls(t, args.peers)
+    impls.append(gemm_limit.limit_impl(P["sizes"], [P["batch"]], np.float32, passes=P["steps"], units=P["steps"]))
+    rows = harness.interleave(impls, repeats, warmup, log)
     _log_rows(rows, 1e3, "ms/step", log)
-    group = _group(f"SGD, batch {P['batch']}, {P['steps']} steps", _finish(rows, 1e3, lim["seconds"]), "ms/step",
-                   lim["seconds"] * 1e3)
+    rows_json, limit = _finish(rows, 1e3)
+    group = _group(f"SGD, batch {P['batch']}, {P['steps']} steps", rows_json, "ms/step", limit)
     return {"id": "W3", "title": f"W3 — wide: {' → '.join(map(str, P['sizes']))} (ReLU, ReLU, identity), squared error, "
             f"batch {P['batch']}, {P['steps']} SGD steps, float32", "limit_detail": lim, "groups": [group]}
 
