@@ -122,7 +122,8 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
         f"- **Versions**: {_versions(m)}",
         f"- **Load average** (1, 5, 15 min) at start {m.get('loadavg_start')}, at end {m.get('loadavg_end')} — the machine is "
         f"shared, so read the spread column",
-        f"- **Method**: {m['warmup']} untimed round(s), then {m['repeats']} timed repetition(s) per row, all rows of a table "
+        f"- **Method**: {m['warmup']} untimed round(s), then {m['repeats']} timed repetition(s) per row "
+        f"(W3: {m.get('repeats_w3', m['repeats'])}), all rows of a table "
         f"interleaved round-robin; median, min … max, spread = (max − min)/median. "
         f"\"backprop ÷ this\" = the **(ref)** row's median ÷ this row's (< 1: backprop is faster). "
         f"\"× limit\" = median ÷ the median of the *limit* row, which runs only the matrix products the steps need "

@@ -28,7 +28,8 @@ def parse(argv):
     p.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repetition: checks the suite runs (seconds)")
     p.add_argument("--workloads", default=",".join(ALL_WORKLOADS),
                    help=f"comma-separated subset of {','.join(ALL_WORKLOADS)} (default: all)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repetitions per row (default 5; W3 3; smoke 1)")
+    p.add_argument("--repeats", type=int, default=None, help="timed repetitions per row in W1 and W2 (default 5; smoke 1)")
+    p.add_argument("--repeats-w3", type=int, default=None, help="timed repetitions per row in W3 (default 2; one is ~8 s per row)")
     p.add_argument("--warmup", type=int, default=None, help="untimed round-robin rounds before timing (default 1; smoke 0)")
     p.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads (default 2)")
     p.add_argument("--peers", default="all", help="'all', 'none', or a subset of numpy,torch,jax,sklearn (numpy = textbook code)")
@@ -51,6 +52,8 @@ def parse(argv):
         p.error("--threads: expected a positive integer")
     if a.repeats is not None and a.repeats < 1:
         p.error("--repeats: expected a positive integer")
+    if a.repeats_w3 is not None and a.repeats_w3 < 1:
+        p.error("--repeats-w3: expected a positive integer")
     return a
 
 
@@ -70,36 +73,44 @@ def main(argv=None) -> int:
     cmd = "python benchmarks/run.py " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
     meta = harness.machine_info(args.threads)
     meta.update({"command": cmd.strip(), "smoke": args.smoke, "repeats": repeats, "warmup": warmup,
+                 "repeats_w3": args.repeats_w3 or (1 if args.smoke else 2),
                  "peers": sorted(args.peers), "loadavg_start": harness.loadavg(), "threads_setup": threads_done})
     results = {"meta": meta, "workloads": [], "memory": None, "imports": None}
     log = print
 
+    out = args.out
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    json_path = os.path.splitext(out)[0] + ".json"
+
+    def save():  # after every workload, so a run cut short still leaves its report
+        meta["loadavg_end"] = harness.loadavg()
+        meta["wall_s"] = time.perf_counter() - t_start
+        results["targets"] = report.targets(results)
+        harness.write_json(json_path, results)
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(report.markdown(results, os.path.basename(json_path)))
+
     if "W1" in args.workloads:
         results["workloads"].append(run_w1(args, repeats, warmup, log))
+        save()
     if "W2" in args.workloads:
         results["workloads"].append(run_w2(args, repeats, warmup, log))
+        save()
     if "W3" in args.workloads:
-        results["workloads"].append(run_w3(args, args.repeats or (1 if args.smoke else 3), 0, log))
+        results["workloads"].append(run_w3(args, meta["repeats_w3"], warmup, log))
+        save()
     if "MEM" in args.workloads:
         import footprint
 
         log("== peak memory (W2, Adam, one epoch; one process each)")
         results["memory"] = footprint.measure_memory("adam", 64 if args.smoke else 128, args.threads, args.smoke, args.peers, log)
+        save()
     if "IMPORT" in args.workloads:
         import footprint
 
         log("== import time")
         results["imports"] = footprint.measure_imports(1 if args.smoke else 7, args.threads, args.peers, log)
-
-    meta["loadavg_end"] = harness.loadavg()
-    meta["wall_s"] = time.perf_counter() - t_start
-    results["targets"] = report.targets(results)
-    out = args.out
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    json_path = os.path.splitext(out)[0] + ".json"
-    harness.write_json(json_path, results)
-    with open(out, "w", encoding="utf-8") as f:
-        f.write(report.markdown(results, os.path.basename(json_path)))
+    save()
     log(f"\nwrote {out} and {json_path} ({meta['wall_s']:.0f} s)")
     log(report.summary(results))
     return 0
