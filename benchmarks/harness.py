@@ -269,7 +269,24 @@ def machine_info(threads: int) -> dict[str, Any]:
             "threadpoolctl": _dist_version("threadpoolctl"),
         },
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "git": _git_head(),
     }
+
+
+def _git_head() -> str | None:
+    """The measured source: the repository's commit (and whether the work tree differs from it)."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "benchmarks"], cwd=here, capture_output=True,
+                               text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else "")
 
 
 # ---------------------------------------------------------------------- report
@@ -320,16 +337,19 @@ def markdown_table(rows: list[dict[str, Any]], unit: str, limit: float | None, c
     """A table of one group's rows (already scaled to ``unit``)."""
     head = f"| implementation | median {unit} | min … max | spread | backprop ÷ this | × limit | {check_label} | notes |"
     lines = [head, "|---|---:|---|---:|---:|---:|---:|---|"]
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|")
+
     for r in rows:
-        name = r["impl"] + (" **(ref)**" if r["reference"] else "")
+        name = cell(r["impl"]) + (" **(ref)**" if r["reference"] else "")
         if r["status"] != "ok":
-            lines.append(f"| {name} | — | — | — | — | — | — | {r['status']}: {r['reason']} |")
+            lines.append(f"| {name} | — | — | — | — | — | — | {r['status']}: {cell(r['reason'])} |")
             continue
         spread = f"{100 * r['spread']:.0f} %" if r["spread"] is not None else "—"
         check = f"{r['check']:.6g}" if r.get("check") is not None else "—"
         lines.append(
             f"| {name} | {fmt(r['median'])} | {fmt(r['min'])} … {fmt(r['max'])} | {spread} | "
-            f"{fmt(r['ratio_ours_over_this'], 2)} | {fmt(r['x_limit'], 2)} | {check} | {r['note']} |"
+            f"{fmt(r['ratio_ours_over_this'], 2)} | {fmt(r['x_limit'], 2)} | {check} | {cell(r['note'])} |"
         )
     return "\n".join(lines)
 

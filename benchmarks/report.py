@@ -114,7 +114,7 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
         L += ["> **Smoke run**: tiny sizes, for checking that the suite works. These numbers mean nothing.", ""]
     L += [
         f"- **Command**: `{m['command']}` (from the repository root; `PYTHONPATH=src` or an installed backprop)",
-        f"- **Date**: {m['date']}; total wall time {m.get('wall_s', 0):.0f} s",
+        f"- **Date**: {m['date']}; total wall time {m.get('wall_s', 0):.0f} s; source: commit {m.get('git') or '?'}",
         f"- **Machine**: {m['cpu']}, {m['logical_cores']} logical cores ({m.get('affinity_cores')} usable), "
         f"{m.get('memory_gib')} GiB; {m['os']}; SIMD: {' '.join(m.get('cpu_flags', [])[:8])}",
         f"- **Threads**: {m['threads']} (OMP/OPENBLAS/MKL_NUM_THREADS, threadpoolctl, torch.set_num_threads; "
@@ -138,7 +138,7 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
         for t in tg:
             met = "—" if t["met"] is None else ("yes" if t["met"] else "**no**")
             note = f" ({t['note']})" if t["note"] else ""
-            L.append(f"| {t['workload']} | {t['target']}{note} | {fmt(t['measured'])} | {met} |")
+            L.append(f"| {t['workload']} | {t['target']}{note} | {fmt(t['measured'])} | {met} |".replace("[W|b]", "[W\\|b]"))
         L.append("")
     for w in results.get("workloads", []):
         L += [f"## {w['title']}", ""]
@@ -197,3 +197,17 @@ def summary(results: dict[str, Any]) -> str:
         met = "?" if t["met"] is None else ("ok  " if t["met"] else "MISS")
         lines.append(f"  [{met}] {t['workload']}: {t['target']}: {fmt(t['measured'])}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # re-render a report from its JSON: python benchmarks/report.py benchmarks/RESULTS.json
+    import json
+    import os
+    import sys
+
+    path = sys.argv[1]
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    md = os.path.splitext(path)[0] + ".md"
+    with open(md, "w", encoding="utf-8") as f:
+        f.write(markdown(data, os.path.basename(path)))
+    print(f"wrote {md}")
