@@ -220,3 +220,18 @@ def test_errors_are_value_and_type_errors():
     assert issubclass(bp.ValidationError, ValueError) and issubclass(bp.ShapeError, ValueError)
     assert issubclass(bp.InputTypeError, TypeError)
     assert issubclass(bp.DivergenceError, bp.BackpropError)
+
+
+@pytest.mark.parametrize("copier", ["pickle", "deepcopy"])
+def test_pickled_network_keeps_weights_as_views_of_params(copier, rng):
+    import copy
+    import pickle
+
+    net = bp.Network([3, 4, 2], ["tanh", "softmax"], "cce", seed=0)
+    clone = pickle.loads(pickle.dumps(net)) if copier == "pickle" else copy.deepcopy(net)
+    np.testing.assert_array_equal(clone.params, net.params)
+    assert all(np.shares_memory(W, clone.params) for W in clone.weights + clone.biases)
+    net.cost_and_gradient(rng.normal(size=(2, 3)), [0, 1])  # fills the gradient-views memo
+    assert pickle.loads(pickle.dumps(net))._grad_memo is None
+    clone.params[:] = 0  # a change of the flat vector is a change of the network
+    np.testing.assert_array_equal(clone.predict_proba(rng.normal(size=(2, 3))), np.full((2, 2), 0.5))

@@ -169,3 +169,29 @@ def test_lbfgs_reaches_the_least_squares_solution(rng):
     coef = np.linalg.lstsq(A, y, rcond=None)[0]
     np.testing.assert_allclose(net.params, coef, rtol=1e-6)
     assert len(h) >= 2 and math.isnan(h["lr"][0])
+
+
+def test_update_k_uses_the_schedule_at_step_k(rng):
+    """Plain gradient descent with lr = schedule(k) at update k, replayed by hand."""
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    schedule = optim.StepDecay(0.4, factor=0.5, step_size=1)  # 0.4, 0.2, 0.1, 0.05
+    net = bp.Network([3, 2], "softmax", "cce", seed=0)
+    expected = net.copy()
+    net.fit(X, y, optimizer="sgd", learning_rate=schedule, epochs=4, batch_size=None)
+    for k in range(4):
+        _, grad = expected.cost_and_gradient(X, y)
+        expected.params -= schedule(k) * grad
+    np.testing.assert_allclose(net.params, expected.params, rtol=0, atol=1e-12)
+
+
+def test_lbfgs_ftol_is_separate_from_gtol():
+    pytest.importorskip("scipy")
+    X = np.linspace(-1, 1, 30)[:, None]
+    y = np.sin(3 * X[:, 0])
+    runs = {}
+    for ftol in (None, 1e-15):
+        net = bp.Network([1, 8, 1], ["tanh", "identity"], "mse", seed=0)
+        opt = optim.LBFGS(tol=1e-3, ftol=ftol)
+        assert opt.ftol == (1e-3 if ftol is None else ftol)
+        runs[ftol] = len(net.fit(X, y, optimizer=opt, epochs=500, batch_size=None))
+    assert runs[1e-15] > runs[None]  # a looser ftol (= tol) stops earlier

@@ -163,6 +163,17 @@ def test_sample_weights_of_two_equal_duplicating_rows_in_training(rng):
     np.testing.assert_allclose(a.params, b.params, rtol=1e-10, atol=1e-12)
 
 
+def test_a_batch_of_zero_total_weight_is_skipped(rng):
+    """Batches whose weights are all 0 make no update (c = w / Σw would be 0/0)."""
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    w = np.array([0.0] * 4 + [1.0] * 4)
+    a = bp.Network([3, 1], "sigmoid", "bce", seed=0)
+    b = a.copy()
+    a.fit(X, y, optimizer="sgd", learning_rate=0.1, epochs=3, batch_size=4, shuffle=False, sample_weight=w)
+    b.fit(X[4:], y[4:], optimizer="sgd", learning_rate=0.1, epochs=3, batch_size=4)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-13)
+
+
 def test_balanced_class_weight_is_m_over_k_counts(rng):
     X = rng.normal(size=(10, 2))
     y = np.array([0] * 8 + [1] * 2)

@@ -4,6 +4,7 @@
 >>> net = backprop.Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
 """
 
+from ._version import __version__
 from .core import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -22,15 +23,16 @@ from .core import (
     register_activation,
 )
 
+from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
 from .train import Callback, History
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
     "LOSSES",
+    "ModelFileError",
     "Activation",
     "BackpropError",
     "Callback",
@@ -44,7 +46,11 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_gradients",
+    "from_torch_state_dict",
     "get_activation",
     "get_loss",
+    "load",
     "register_activation",
+    "save",
+    "to_torch_state_dict",
 ]

@@ -36,8 +36,14 @@ _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed
 class Network(_EngineNetwork):
     __doc__ = _EngineNetwork.__doc__
 
+    # Set by training and by backprop.load (see backprop.io): the last run, and what a model
+    # file carries beside the weights (original class labels, column names, free metadata).
     trainer_: Trainer | None = None
     history_: History | None = None
+    classes_: list[Any] | None = None
+    feature_names_: list[str] | None = None
+    target_name_: str | None = None
+    metadata_: dict[str, Any] | None = None
 
     def fit(
         self,
@@ -65,40 +71,80 @@ class Network(_EngineNetwork):
         clip_norm: float | None = None,
         reinitialize: bool = False,
         comm: Any = None,
+        sharded: bool = False,
     ) -> History:
         """Train by backpropagation and return the per-epoch :class:`~backprop.train.History`.
 
         Parameters
         ----------
-        X : array (n_samples, n_features)
-        Y : array (n_samples, n_outputs), (n_samples,) for one output, or integer labels (softmax)
-        optimizer : "sgd" (the seed's), "momentum", "nesterov", "rmsprop", "adam", "adamw", "lbfgs", or an Optimizer
-        learning_rate : number or schedule (a Schedule or a function of the step); None: the optimizer's default
-        epochs : passes over the data (for "lbfgs": iterations)
-        batch_size : examples per update; None: the full batch, as in the seed
-        shuffle, seed : reshuffle every epoch, from a generator seeded by ``seed`` (also drives dropout)
-        validation_data : (X_val, Y_val) evaluated after every epoch; or ``validation_split``, a seeded random fraction
-        l2 : λ of the penalty λ/(2m) Σ‖W‖² (gradient (λ/m) W; biases not penalised; m = examples in the batch)
-        dropout : inverted-dropout rate for every hidden layer, or one per hidden layer (training only)
-        early_stopping, patience, min_delta, monitor : stop when ``monitor`` ("val_loss", falling back to
-            "loss" without validation data; or "val_accuracy", ...) has not improved by ``min_delta`` for
-            ``patience`` epochs, and restore the best epoch's weights however training ends
-        callbacks : :class:`~backprop.train.Callback` objects; ``on_epoch_end`` may return True to stop
-        verbose : 1 prints one line per epoch
+        X : array of shape (n_samples, n_features)
+            Inputs, one example per row.
+        Y : array of shape (n_samples, n_outputs) or (n_samples,)
+            Targets; one column may be given 1-D, and a softmax network takes integer labels.
+        optimizer : str or Optimizer
+            "sgd" (the seed's), "momentum", "nesterov", "rmsprop", "adam", "adamw", "lbfgs",
+            or an optimizer object from :mod:`backprop.optim`.
+        learning_rate : float, Schedule, callable or None
+            A number, a schedule, or a function of the step; None: the optimizer's default.
+        epochs : int
+            Passes over the data (for "lbfgs": iterations).
+        batch_size : int or None
+            Examples per update; None: the full batch, as in the seed.
+        shuffle : bool
+            Reshuffle the examples every epoch.
+        seed : int, numpy.random.Generator or None
+            Seeds shuffling, dropout and ``validation_split``.
+        validation_data : tuple or None
+            ``(X_val, Y_val)``, evaluated after every epoch.
+        validation_split : float
+            Alternatively, a seeded random fraction of (X, Y) held out for validation.
+        l2 : float
+            λ of the penalty λ/(2m) Σ‖W‖² (gradient (λ/m) W; biases are not penalised; m is
+            the total weight of the batch).
+        dropout : float or sequence of float
+            Inverted-dropout rate for every hidden layer, or one per hidden layer (training only).
+        early_stopping : bool
+            Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs, and
+            restore the best epoch's weights however training ends.
+        patience : int
+            Epochs without improvement before stopping.
+        min_delta : float
+            Smallest change that counts as an improvement.
+        monitor : str
+            "val_loss" (falls back to "loss" without validation data), "loss",
+            "val_accuracy" or "accuracy".
+        callbacks : sequence of Callback
+            :class:`~backprop.train.Callback` objects; ``on_epoch_end`` may return True to stop.
+        verbose : int
+            1 prints one line per epoch.
+        sample_weight : array of shape (n_samples,) or None
+            Non-negative weights; the cost is Σ w_i ℓ_i / Σ w_i.
+        class_weight : dict, "balanced" or None
+            ``{class index: weight}``, multiplied into the sample weights.
+        clip_norm : float or None
+            Rescale the gradient to this global L2 norm when it is longer.
+        reinitialize : bool
+            Redraw the weights before training.
+        comm : Communicator or None
+            A communicator (rank, size, ``allreduce_``, ``bcast_``) for data-parallel training
+            (see :mod:`backprop.distributed`); the result equals single-process training.
+        sharded : bool
+            With ``comm``: X and Y are only this rank's rows of the data set (in rank order, as
+            ``load_csv(..., shard=(rank, size))`` loads them) instead of all of it; the batches
+            are those of single-process training on all the rows with the same seed.
+            ``validation_data`` is then held whole by every rank; ``validation_split`` is refused.
 
-        The history's "loss" is the objective minimised (data cost plus the L2 penalty, averaged
-        over the epoch's batches before each update); "val_loss" is the data cost on the
-        validation set after the epoch.
-        sample_weight : (n_samples,) non-negative weights; the cost is Σ w_i ℓ_i / Σ w_i
-        class_weight : {class index: weight} or "balanced", multiplied into the sample weights
-        clip_norm : rescale the gradient to this global L2 norm when it is longer
-        reinitialize : redraw the weights before training
-        comm : a communicator (rank, size, allreduce_, bcast_) for data-parallel training
+        Returns
+        -------
+        History
+            One record per epoch: "loss" is the objective minimised (data cost plus the L2
+            penalty, averaged over the epoch's batches before each update); "val_loss" is the
+            data cost on the validation set after the epoch.
 
         Raises
         ------
         DivergenceError
-            when the cost or gradient becomes non-finite; the last finite parameters are kept
+            When the cost or gradient becomes non-finite; the last finite parameters are kept
             and ``net.history_`` holds the epochs so far.
         """
         if reinitialize:
@@ -110,7 +156,7 @@ class Network(_EngineNetwork):
         self.trainer_.options = dict(optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size,
                                      shuffle=shuffle, seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm)
         return self._run(X, Y, epochs, History(), validation_data, validation_split, seed, sample_weight,
-                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta)
+                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded)
 
     def partial_fit(
         self,
@@ -122,13 +168,14 @@ class Network(_EngineNetwork):
         verbose: int = 0,
         sample_weight: Any = None,
         class_weight: Any = None,
+        sharded: bool = False,
         **options: Any,
     ) -> History:
         """One epoch of training that keeps the optimizer state between calls (see the module notes).
 
         ``options`` are the training options of :meth:`fit` (optimizer, learning_rate, batch_size,
-        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. Returns the
-        history of all ``partial_fit`` calls so far.
+        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. ``sharded``
+        as in :meth:`fit`. Returns the history of all ``partial_fit`` calls so far.
         """
         unknown = set(options) - set(_TRAINER_OPTIONS)
         if unknown:
@@ -146,13 +193,20 @@ class Network(_EngineNetwork):
                     f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
                 )
         return self._run(X, Y, 1, trainer.history, validation_data, 0.0, None, sample_weight, class_weight,
-                         callbacks, verbose, False, "val_loss", 0, 0.0)
+                         callbacks, verbose, False, "val_loss", 0, 0.0, sharded)
 
     def _run(self, X, Y, epochs, history, validation_data, validation_split, seed, sample_weight, class_weight,
-             callbacks, verbose, early_stopping, monitor, patience, min_delta) -> History:
+             callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded=False) -> History:
+        comm = self.trainer_.comm
+        if comm.size > 1 and validation_split:
+            if sharded:
+                raise ValidationError("validation_split: not with sharded=True (each rank holds other rows); "
+                                      "give validation_data, held whole by every rank")
+            if not isinstance(seed, (int, np.integer)):  # every rank must split alike: a seed from the shared RNG
+                seed = int(self.trainer_.rng.bit_generator.state["state"]["state"] % (1 << 63))
         X, Y, sample_weight, validation = prepare_validation(self, X, Y, validation_data, validation_split, seed,
                                                              sample_weight)
-        data = Dataset(self, X, Y, sample_weight, class_weight)
+        data = Dataset(self, X, Y, sample_weight, class_weight, shard_comm=comm if sharded else None)
         self.history_ = history
         return self.trainer_.run(data, epochs, validation=validation, callbacks=callbacks, verbose=verbose,
                                  early_stopping=early_stopping, monitor=monitor, patience=patience,

@@ -1,16 +1,26 @@
 """Pictures of training (matplotlib, the optional extra ``backprop[plot]``).
 
+- :func:`decision_boundary`: the classes a 2-D classifier assigns over the plane;
+- :func:`learning_curves`: training and validation loss (and accuracy) per epoch;
+- :func:`gradient_norms`: ‖dW[l]‖ per layer over the epochs on a log scale, the picture
+  of vanishing (or exploding) gradients.
+
 matplotlib is imported only when a plot is drawn, with the non-interactive Agg
 backend when no figure is passed in, so plotting works on machines without a screen.
+Files are PNG unless the path names another format.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["decision_boundary"]
+from .core.validation import InputTypeError, ShapeError, ValidationError, as_float_matrix, describe
+
+__all__ = ["decision_boundary", "learning_curves", "gradient_norms"]
 
 
 def _pyplot():
@@ -36,12 +46,23 @@ def decision_boundary(
 ) -> Any:
     """Shade the classes ``model.predict`` assigns over the plane, with the points on top.
 
-    X has shape (n_samples, 2), y (n_samples,). Saves a PNG to ``path`` when given and
-    returns the matplotlib Axes.
+    X has shape (n_samples, 2), y (n_samples,) of any labels (colours follow their sorted
+    order). Saves a PNG to ``path`` when given and returns the matplotlib Axes.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X: expected shape (n_samples, 2) for a decision boundary, received {X.shape}")
+    if not callable(getattr(model, "predict", None)):
+        raise InputTypeError(f"model: expected a network or an estimator with predict(X), received {describe(model)}")
+    X = as_float_matrix(X, "X")
+    if X.shape[1] != 2:
+        raise ShapeError(f"X: expected shape (n_samples, 2) for a decision boundary, received {X.shape}")
+    n_in = getattr(model, "layer_sizes", (2,))[0]
+    if n_in != 2:
+        raise ShapeError(f"model: a decision boundary needs a model of 2 inputs, received one of {n_in}")
+    if y is None or np.ndim(y) != 1 or len(y) != X.shape[0]:
+        raise ShapeError(f"y: expected {X.shape[0]} labels (shape ({X.shape[0]},)) to match X, "
+                         f"received {describe(y if y is None else np.asarray(y))}")
+    _, codes = np.unique(np.asarray(y), return_inverse=True)  # string labels colour too
+    if path is not None:
+        _check_path(path)
     plt = _pyplot()
     fig = None
     if ax is None:
@@ -52,7 +73,7 @@ def decision_boundary(
     g0, g1 = np.meshgrid(x0, x1)
     labels = np.asarray(model.predict(np.c_[g0.ravel(), g1.ravel()])).reshape(g0.shape)
     ax.contourf(g0, g1, labels, alpha=0.3, cmap="coolwarm")
-    ax.scatter(X[:, 0], X[:, 1], c=np.asarray(y).ravel(), s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
+    ax.scatter(X[:, 0], X[:, 1], c=codes.ravel(), s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
@@ -62,3 +83,114 @@ def decision_boundary(
     if fig is not None and path is not None:
         plt.close(fig)
     return ax
+
+
+def _check_path(path: Any) -> str:
+    if isinstance(path, (bool, int)) or not isinstance(path, (str, os.PathLike)):
+        raise InputTypeError(f"path: expected a file path (str or os.PathLike), received {describe(path)}")
+    return os.fspath(path)
+
+
+def _save(fig: Any, path: Any, dpi: int) -> None:
+    """Save ``fig`` to ``path`` at ``dpi`` (PNG when the name has no extension) and close it."""
+    path = _check_path(path)
+    has_format = bool(os.path.splitext(path)[1])
+    fig.savefig(path, dpi=dpi, format=None if has_format else "png")
+    _pyplot().close(fig)
+
+
+def _history_dict(history: Any) -> dict[str, list[float]]:
+    """The per-epoch lists of a History, of ``History.to_dict()``, or of a plain dict of lists."""
+    if hasattr(history, "history") and isinstance(history.history, Mapping):
+        history = history.history
+    elif isinstance(history, Mapping) and isinstance(history.get("history"), Mapping):
+        history = history["history"]
+    if not isinstance(history, Mapping):
+        raise InputTypeError(f"history: expected a History or a dict of per-epoch lists, received {describe(history)}")
+    if not history.get("loss"):
+        raise ValidationError(f"history: expected a non-empty 'loss' list, received keys {sorted(history)}")
+    try:
+        return {key: list(map(float, values)) for key, values in history.items()}
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"history: expected lists of numbers, {exc}") from None
+
+
+def learning_curves(
+    history: Any,
+    path: str | os.PathLike | None = None,
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] = (10.0, 4.0),
+    dpi: int = 100,
+) -> Any:
+    """Loss per epoch (training and validation) and, for classifiers, accuracy beside it.
+
+    ``history``: a :class:`~backprop.train.History`, its ``to_dict()``, or a dict of
+    per-epoch lists with at least "loss" (and optionally "val_loss", "accuracy",
+    "val_accuracy"). Saves to ``path`` (figsize·dpi pixels) when given. Returns the Figure.
+    """
+    logs = _history_dict(history)
+    plt = _pyplot()
+    has_accuracy = "accuracy" in logs or "val_accuracy" in logs
+    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=figsize, squeeze=False)
+    panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_accuracy else [])
+    for metric, ax in panels:
+        for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
+            values = logs.get(key)
+            if values:
+                ax.plot(np.arange(1, len(values) + 1), values, style, marker="o" if len(values) < 30 else None,
+                        markersize=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if has_accuracy:
+        axes[0, 1].set_ylim(-0.02, 1.02)
+    fig.suptitle(title or "learning curves")
+    fig.tight_layout()
+    if path is not None:
+        _save(fig, path, dpi)
+    return fig
+
+
+def gradient_norms(
+    norms: Any,
+    path: str | os.PathLike | None = None,
+    *,
+    title: str | None = None,
+    figsize: tuple[float, float] = (6.0, 4.0),
+    dpi: int = 100,
+) -> Any:
+    """‖dW[l]‖ for each layer l over the epochs, on a log scale.
+
+    ``norms``: shape (n_epochs, L), e.g. ``GradientNorms().norms`` (a list of (L,) arrays).
+    Layers whose norms fall orders of magnitude below the others are learning little:
+    the vanishing-gradient picture. Zeros are drawn at the smallest positive float.
+    Saves to ``path`` (figsize·dpi pixels) when given. Returns the Figure.
+    """
+    if isinstance(norms, (str, bytes)) or not isinstance(norms, (Sequence, np.ndarray)):
+        raise InputTypeError(f"norms: expected an array of shape (n_epochs, n_layers), received {describe(norms)}")
+    try:
+        values = np.asarray(norms, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputTypeError("norms: expected a rectangular array of numbers, shape (n_epochs, n_layers)") from None
+    if values.ndim != 2 or values.size == 0:
+        raise ShapeError(f"norms: expected shape (n_epochs, n_layers) with at least one entry, received {values.shape}")
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise ValidationError("norms: expected finite, non-negative gradient norms")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=figsize)
+    epochs = np.arange(1, values.shape[0] + 1)
+    tiny = np.finfo(np.float64).tiny
+    for l in range(values.shape[1]):
+        ax.semilogy(epochs, np.maximum(values[:, l], tiny), marker="o" if len(epochs) < 30 else None,
+                    markersize=3, label=f"layer {l + 1}: ‖dW[{l + 1}]‖")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("gradient norm (log scale)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title(title or "gradient norm per layer")
+    fig.tight_layout()
+    if path is not None:
+        _save(fig, path, dpi)
+    return fig

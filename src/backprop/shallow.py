@@ -18,13 +18,23 @@ numbers as ``np.random.seed(seed)`` would give, without touching the global stat
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .core.losses import get_loss
 from .core.network import Cache, Network
-from .core.validation import ShapeError, ValidationError, as_float_matrix, check_positive_float, check_positive_int
+from .core.validation import (
+    DivergenceError,
+    InputTypeError,
+    ShapeError,
+    ValidationError,
+    as_float_matrix,
+    check_positive_float,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = [
     "initialize_parameters",
@@ -45,17 +55,29 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
     ``seed`` seeds a ``numpy.random.RandomState`` (the course's ``np.random.seed(2)``).
     """
     n_x, n_h, n_y = (check_positive_int(v, name) for v, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
-    rs = np.random.RandomState(seed)
+    rs = np.random.RandomState(None if seed is None else check_seed(seed, below=2**32))
     W1 = rs.randn(n_h, n_x) * 0.01
     W2 = rs.randn(n_y, n_h) * 0.01
     return {"W1": W1, "b1": np.zeros((n_h, 1)), "W2": W2, "b2": np.zeros((n_y, 1))}
 
 
+def _check_keys(value: Any, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``value`` itself, required to be a dict holding ``keys``."""
+    if not isinstance(value, dict):
+        got = "None" if value is None else f"a {type(value).__name__}"
+        raise InputTypeError(f"{name}: expected a dict with keys {list(keys)}, received {got}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ValidationError(
+            f"{name}: expected a dict with keys {list(keys)}, received {sorted(map(str, value))} "
+            f"(missing {', '.join(f'{name}[{k!r}]' for k in missing)})"
+        )
+    return value
+
+
 def _network(parameters: dict[str, np.ndarray]) -> Network:
     """A float64 core network holding a copy of the seed's parameters."""
-    if not isinstance(parameters, dict) or any(k not in parameters for k in _PARAM_KEYS):
-        got = sorted(parameters) if isinstance(parameters, dict) else type(parameters).__name__
-        raise ValidationError(f"parameters: expected a dict with keys {list(_PARAM_KEYS)}, received {got}")
+    _check_keys(parameters, "parameters", _PARAM_KEYS)
     W1 = as_float_matrix(parameters["W1"], "parameters['W1']", dtype=np.float64)
     W2 = as_float_matrix(parameters["W2"], "parameters['W2']", dtype=np.float64)
     n_h, n_x = W1.shape
@@ -64,8 +86,10 @@ def _network(parameters: dict[str, np.ndarray]) -> Network:
     for key, shape in expected.items():
         if np.shape(parameters[key]) != shape:
             raise ShapeError(f"parameters[{key!r}]: expected shape {shape}, received {np.shape(parameters[key])}")
+    b1 = as_float_matrix(parameters["b1"], "parameters['b1']", dtype=np.float64)
+    b2 = as_float_matrix(parameters["b2"], "parameters['b2']", dtype=np.float64)
     net = Network([n_x, n_h, n_y], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
-    for l, (W, b) in enumerate(((W1, parameters["b1"]), (W2, parameters["b2"]))):
+    for l, (W, b) in enumerate(((W1, b1), (W2, b2))):
         net.weights[l][...] = W
         net.biases[l][...] = b
     return net
@@ -78,10 +102,16 @@ def _columns(X: Any, n_x: int) -> np.ndarray:
     return X
 
 
-def _labels(Y: Any, m: int, n_y: int = 1) -> np.ndarray:
+def _labels(Y: Any, m: int, n_y: int = 1, X_shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Y (n_y, m) of labels in [0, 1]; ``X_shape`` lets the message spot a transposed X."""
     Y = as_float_matrix(Y, "Y", dtype=np.float64)
     if Y.shape != (n_y, m):
-        raise ShapeError(f"Y: expected shape ({n_y}, {m}) to match X's {m} examples, received {Y.shape}")
+        hint = ""
+        if X_shape is not None and Y.shape[-1] == X_shape[0]:
+            hint = f"; X of shape {X_shape} looks transposed: the seed's functions take X of shape (n_x, m)"
+        raise ShapeError(f"Y: expected shape ({n_y}, {m}) to match X's {m} examples, received {Y.shape}{hint}")
+    if Y.min() < 0 or Y.max() > 1:
+        raise ValidationError(f"Y: expected labels in [0, 1], received values in [{Y.min()}, {Y.max()}]")
     return Y
 
 
@@ -98,6 +128,11 @@ def forward_propagation(X: Any, parameters: dict[str, np.ndarray]) -> tuple[np.n
 def compute_cost(A2: Any, Y: Any) -> float:
     """Cross-entropy J = −(1/m) Σ_i [y log a + (1 − y) log(1 − a)] for A2 and Y of shape (1, m)."""
     A2 = as_float_matrix(A2, "A2", dtype=np.float64)
+    if A2.min() < 0 or A2.max() > 1:
+        raise ValidationError(
+            f"A2: expected probabilities in [0, 1] (the sigmoid's output, not Z2), "
+            f"received values in [{A2.min()}, {A2.max()}]"
+        )
     m = A2.shape[1]
     Y = _labels(Y, m, A2.shape[0])
     return get_loss("binary_crossentropy").value(A2, Y, 1.0 / m)
@@ -119,8 +154,7 @@ def backward_propagation(
     X = _columns(X, net.layer_sizes[0])
     m = X.shape[1]
     Y = _labels(Y, m, net.layer_sizes[2])
-    if not isinstance(cache, dict) or any(k not in cache for k in ("Z1", "A1", "Z2", "A2")):
-        raise ValidationError("cache: expected the dict with keys Z1, A1, Z2, A2 from forward_propagation")
+    _check_keys(cache, "cache", ("Z1", "A1", "Z2", "A2"))
     core_cache = Cache(net.layer_sizes, m, net.dtype)
     core_cache.A[0] = X
     for l in (1, 2):
@@ -140,10 +174,14 @@ def update_parameters(
     """One gradient-descent step, θ ← θ − α dθ, returned as a new dict (inputs unchanged)."""
     learning_rate = check_positive_float(learning_rate, "learning_rate")
     _network(parameters)  # validates the parameters
+    _check_keys(grads, "grads", tuple("d" + key for key in _PARAM_KEYS))
+    updated = {}
     for key in _PARAM_KEYS:
-        if np.shape(grads.get("d" + key)) != np.shape(parameters[key]):
-            raise ShapeError(f"grads['d{key}']: expected shape {np.shape(parameters[key])}, received {np.shape(grads.get('d' + key))}")
-    return {key: parameters[key] - learning_rate * grads["d" + key] for key in _PARAM_KEYS}
+        if np.shape(grads["d" + key]) != np.shape(parameters[key]):
+            raise ShapeError(f"grads['d{key}']: expected shape {np.shape(parameters[key])}, received {np.shape(grads['d' + key])}")
+        grad = as_float_matrix(grads["d" + key], f"grads['d{key}']", dtype=np.float64)
+        updated[key] = parameters[key] - learning_rate * grad
+    return updated
 
 
 def nn_model(
@@ -158,20 +196,35 @@ def nn_model(
     """Train the seed's network: initialise, then forward, cost, backward, update, repeated.
 
     X (n_x, m), Y (1, m). Prints the cost every 1000 iterations when ``print_cost``.
-    Returns the learned parameters.
+    Returns the learned parameters. Raises :class:`~backprop.DivergenceError` when an
+    iteration overflows; its ``parameters`` attribute holds the last finite parameters.
     """
     X = as_float_matrix(X, "X", dtype=np.float64)
-    Y = _labels(Y, X.shape[1], np.shape(Y)[0] if np.ndim(Y) == 2 else 1)
+    Y = _labels(Y, X.shape[1], np.shape(Y)[0] if np.ndim(Y) == 2 else 1, X.shape)
     num_iterations = check_positive_int(num_iterations, "num_iterations", minimum=0)
+    learning_rate = check_positive_float(learning_rate, "learning_rate")
     parameters = initialize_parameters(X.shape[0], n_h, Y.shape[0], seed=seed)
     for i in range(num_iterations):
-        A2, cache = forward_propagation(X, parameters)
-        cost = compute_cost(A2, Y)
-        grads = backward_propagation(parameters, cache, X, Y)
-        parameters = update_parameters(parameters, grads, learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            A2, cache = forward_propagation(X, parameters)
+            cost = compute_cost(A2, Y) if _finite(cache) else math.nan
+            grads = backward_propagation(parameters, cache, X, Y) if math.isfinite(cost) else {}
+            updated = update_parameters(parameters, grads, learning_rate) if _finite(grads) and grads else {}
+        if not (updated and _finite(updated)):
+            error = DivergenceError(
+                f"nn_model: iteration {i} overflowed (cost {cost}); the learning rate {learning_rate} may be "
+                "too high. The last finite parameters are in this error's .parameters"
+            )
+            error.parameters = parameters
+            raise error
+        parameters = updated
         if print_cost and i % 1000 == 0:
             print(f"Cost after iteration {i}: {cost:f}")
     return parameters
+
+
+def _finite(arrays: dict[str, Any]) -> bool:
+    return all(np.isfinite(a).all() for a in arrays.values())
 
 
 def predict(parameters: dict[str, np.ndarray], X: Any) -> np.ndarray:

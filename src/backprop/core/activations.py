@@ -209,26 +209,30 @@ class GELU(Activation):
     g(z) = ½ z (1 + tanh u), u = √(2/π)(z + 0.044715 z³);
     g'(z) = ½(1 + tanh u) + ½ z (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²).
     The tanh form is used because numpy has no erf; it differs from the exact form
-    by less than 5e-4.
+    by less than 5e-4. Beyond |z| = 10, tanh u is ±1 to the last bit (float32 and float64),
+    so u and g' are computed from z clipped to [−10, 10]: the same numbers, without z³
+    overflowing (and 0 · ∞ giving NaN in g') for huge z.
     """
 
     name = "gelu"
 
     @staticmethod
     def _tanh_u(Z):
+        Z = np.clip(Z, -10.0, 10.0)
         return np.tanh(_SQRT_2_OVER_PI * (Z + 0.044715 * Z**3))
 
     def forward(self, Z, out=None):
         out = np.add(1, self._tanh_u(Z), out=out)
+        out *= 0.5  # before z: ½(1 + tanh u) z cannot overflow for finite z
         out *= Z
-        out *= 0.5
         return out
 
     def derivative(self, Z, A, out=None):
-        t = self._tanh_u(Z)
-        du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * Z**2)
+        Zc = np.clip(Z, -10.0, 10.0)
+        t = self._tanh_u(Zc)
+        du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * Zc**2)
         out = np.add(1, t, out=out)
-        out += Z * (1 - t * t) * du
+        out += Zc * (1 - t * t) * du
         out *= 0.5
         return out
 

@@ -35,11 +35,15 @@ from .activations import Activation, get_activation
 from .init import auto_initializer, get_initializer
 from .losses import Loss, get_loss
 from .validation import (
+    DivergenceError,
     InputTypeError,
     ShapeError,
     ValidationError,
     as_float_matrix,
+    as_generator,
+    check_positive_float,
     check_positive_int,
+    check_probability,
     describe,
 )
 
@@ -131,6 +135,10 @@ class Network:
         L = len(sizes) - 1
         if isinstance(activations, (str, Activation)):
             activations = [activations] * L
+        if not isinstance(activations, Sequence | np.ndarray):
+            raise InputTypeError(
+                f"activations: expected a name, an Activation or one per layer, received {describe(activations)}"
+            )
         activations = list(activations)
         if len(activations) != L:
             raise ValidationError(
@@ -155,7 +163,9 @@ class Network:
                 f"such as 'sigmoid' or 'softmax', received {output.name!r}"
             )
         if output.name == "softmax" and sizes[-1] < 2:
-            raise ValidationError("activations: a softmax output needs at least 2 units; use 'sigmoid' for one")
+            raise ValidationError(
+                f"activations: a softmax output needs at least 2 units, received {sizes[-1]}; use 'sigmoid' for one"
+            )
         # Canonical pair: g' cancels against dJ/dA and dZ[L] = c ⊙ (A − Y).
         self.fused_output = self.loss.canonical_activation == output.name
 
@@ -197,6 +207,9 @@ class Network:
             raise ShapeError(f"params: expected shape {self._params.shape}, received {value.shape}")
         if value.dtype.kind not in "fiu":
             raise InputTypeError(f"params: expected numbers, received {describe(value)}")
+        if not np.isfinite(value).all():
+            bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+            raise ValidationError(f"params: expected finite values, received {bad} NaN or inf entries")
         np.copyto(self._params, value, casting="same_kind" if value.dtype.kind == "f" else "unsafe")
 
     def layer_slices(self) -> list[tuple[slice, slice]]:
@@ -212,16 +225,36 @@ class Network:
 
     def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Network":
         """(Re-)draw every weight with ``init`` and set every bias to zero, in place."""
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = as_generator(seed)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * self.n_layers
         if len(inits) != self.n_layers:
             raise ValidationError(f"init: expected one per layer ({self.n_layers}) or one for all, received {len(inits)}")
         for l, (W, spec) in enumerate(zip(self.weights, inits)):
-            f = auto_initializer(self.activations[l].name) if spec == "auto" else get_initializer(spec)
-            np.copyto(W, f(W.shape[0], W.shape[1], rng, self.dtype))
+            f = auto_initializer(self.activations[l].name) if isinstance(spec, str) and spec == "auto" else get_initializer(spec)
+            drawn = as_float_matrix(f(W.shape[0], W.shape[1], rng, self.dtype), f"init (layer {l + 1})", dtype=self.dtype)
+            if drawn.shape != W.shape:
+                raise ShapeError(f"init (layer {l + 1}): expected an array of shape {W.shape}, received shape {drawn.shape}")
+            np.copyto(W, drawn)
         for b in self.biases:
             b.fill(0)
         return self
+
+    def dropout_rates(self, dropout: Any) -> list[float] | None:
+        """Validated drop rates for :meth:`forward_columns`: one per layer 1 … L (the output's is 0).
+
+        ``dropout`` is one rate in [0, 1) for every hidden layer or a sequence of one per hidden
+        layer (L − 1). Returns None when every rate is 0.
+        """
+        hidden = self.n_layers - 1
+        if isinstance(dropout, (int, float, np.floating)) and not isinstance(dropout, bool):
+            rates = [check_probability(dropout, "dropout")] * hidden
+        elif isinstance(dropout, Sequence | np.ndarray) and not isinstance(dropout, str):
+            if len(dropout) != hidden:
+                raise ValidationError(f"dropout: expected one rate per hidden layer ({hidden}), received {len(dropout)}")
+            rates = [check_probability(r, f"dropout[{i}]") for i, r in enumerate(dropout)]
+        else:
+            raise InputTypeError(f"dropout: expected a rate or a list of rates, received {describe(dropout)}")
+        return rates + [0.0] if any(rates) else None
 
     # ----------------------------------------------------------------- the engine
     def make_cache(self, m: int) -> Cache:
@@ -323,44 +356,63 @@ class Network:
         return 0.5 * l2_over_m * float(w @ w)
 
     # ------------------------------------------------------------ the public API
-    def _columns(self, X: Any) -> np.ndarray:
+    def _columns(self, X: Any, name: str = "X") -> np.ndarray:
         """Validate X (n_samples, n_features) and return its columns view (n_features, n_samples)."""
-        X = as_float_matrix(X, "X", dtype=self.dtype)
+        X = as_float_matrix(X, name, dtype=self.dtype)
         n_in = self.layer_sizes[0]
         if X.shape[1] != n_in:
             hint = ""
             if X.shape[0] == n_in:
                 hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the seed's (n_x, m))"
-            raise ShapeError(f"X: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
+            raise ShapeError(f"{name}: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
         return X.T
 
-    def targets(self, Y: Any, m: int) -> np.ndarray:
+    def targets(self, Y: Any, m: int, name: str = "Y") -> np.ndarray:
         """Validate Y and return it as columns (n_L, m) in the network's dtype.
 
         Accepts (m, n_L); a 1-D (m,) array for one output; and integer class labels
-        (m,) for a softmax output, which are one-hot encoded.
+        (m,) for a softmax (or categorical cross-entropy) output, which are one-hot encoded.
+        Targets of a cross-entropy loss must lie in [0, 1]. ``name`` is the argument's name
+        in error messages.
         """
         n_out = self.layer_sizes[-1]
         if Y is None:
-            raise InputTypeError("Y: expected an array of targets, received None")
+            raise InputTypeError(f"{name}: expected an array of targets, received None")
         Y_arr = np.asarray(Y)
         if Y_arr.ndim == 1 and n_out > 1:
-            labels = as_float_matrix(Y_arr, "Y", ndim=1)
+            if not (self.task == "multiclass" or self.activations[-1].name == "softmax"):
+                raise ShapeError(
+                    f"{name}: expected shape ({m}, {n_out}) for {n_out} outputs, received shape {Y_arr.shape}; "
+                    "1-D class labels need a softmax output"
+                )
+            labels = as_float_matrix(Y_arr, name, ndim=1)
             if labels.shape[0] != m:
-                raise ShapeError(f"Y: expected {m} labels to match X's rows, received {labels.shape[0]}")
-            if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= n_out:
+                raise ShapeError(f"{name}: expected {m} labels to match X's rows, received {labels.shape[0]}")
+            bad = (labels != np.round(labels)) | (labels < 0) | (labels >= n_out)
+            if bad.any():
+                row = int(np.argmax(bad))
                 raise ValidationError(
-                    f"Y: 1-D targets for {n_out} outputs must be integer class labels in [0, {n_out - 1}], "
-                    f"received values in [{labels.min()}, {labels.max()}]"
+                    f"{name}: 1-D targets for {n_out} outputs must be integer class labels in [0, {n_out - 1}], "
+                    f"received values in [{labels.min()}, {labels.max()}] (row {row}: {float(labels[row])})"
                 )
             one_hot = np.zeros((n_out, m), dtype=self.dtype)
             one_hot[labels.astype(np.intp), np.arange(m)] = 1
             return one_hot
-        Y_arr = as_float_matrix(Y_arr, "Y", dtype=self.dtype, allow_1d=True)
+        Y_arr = as_float_matrix(Y_arr, name, dtype=self.dtype, allow_1d=True)
         if Y_arr.shape[0] != m:
-            raise ShapeError(f"Y: expected {m} rows to match X, received shape {Y_arr.shape}")
+            raise ShapeError(f"{name}: expected {m} rows to match X, received shape {Y_arr.shape}")
         if Y_arr.shape[1] != n_out:
-            raise ShapeError(f"Y: expected {n_out} outputs (shape ({m}, {n_out})), received shape {Y_arr.shape}")
+            raise ShapeError(f"{name}: expected {n_out} outputs (shape ({m}, {n_out})), received shape {Y_arr.shape}")
+        if self.loss.needs_probabilities:
+            low, high = Y_arr.min(), Y_arr.max()
+            if low < 0 or high > 1:
+                hint = ""
+                if n_out == 1 and high > 1 and np.array_equal(Y_arr, np.round(Y_arr)):
+                    hint = f"; {int(high) + 1} classes need a softmax output with {int(high) + 1} units"
+                raise ValidationError(
+                    f"{name}: expected targets in [0, 1] for the loss {self.loss.name!r}, "
+                    f"received values in [{float(low)}, {float(high)}]{hint}"
+                )
         return np.ascontiguousarray(Y_arr.T)
 
     @staticmethod
@@ -372,7 +424,10 @@ class Network:
         if w.shape[0] != m:
             raise ShapeError(f"sample_weight: expected {m} weights to match X's rows, received {w.shape[0]}")
         if (w < 0).any() or w.sum() <= 0:
-            raise ValidationError("sample_weight: expected non-negative weights with a positive sum")
+            raise ValidationError(
+                "sample_weight: expected non-negative weights with a positive sum, "
+                f"received a minimum of {float(w.min())} and a sum of {float(w.sum())}"
+            )
         return w / w.sum()
 
     def forward(
@@ -385,42 +440,71 @@ class Network:
     ) -> tuple[np.ndarray, Cache]:
         """Forward pass. ``X`` (n_samples, n_features) → (output (n_samples, n_L), cache).
 
-        Dropout (rates per hidden layer) applies only with ``training=True`` and an ``rng``.
+        Dropout (one rate, or one per hidden layer) applies only with ``training=True`` and an ``rng``.
         """
-        if training and dropout is not None and rng is None:
-            raise ValidationError("rng: dropout in training mode needs a numpy.random.Generator")
-        cache = self.forward_columns(self._columns(X), training=training, dropout=dropout, rng=rng)
-        return cache.A[self.n_layers].T, cache
+        if training and dropout is not None:
+            dropout = self.dropout_rates(dropout)
+            if dropout is not None and not isinstance(rng, np.random.Generator):
+                error = ValidationError if rng is None else InputTypeError
+                raise error(f"rng: dropout in training mode needs a numpy.random.Generator, received {describe(rng)}")
+        A0 = self._columns(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cache = self.forward_columns(A0, training=training, dropout=dropout, rng=rng)
+        out = cache.A[self.n_layers]
+        if not np.isfinite(out).all():
+            raise self._overflow("forward: the outputs", A0)
+        return out.T, cache
 
     def backward(self, cache: Cache, Y: Any, sample_weight: Any = None) -> np.ndarray:
         """The gradient of the mean cost for the forward pass in ``cache``, as a new flat array."""
         if not isinstance(cache, Cache):
             raise InputTypeError(f"cache: expected the Cache returned by forward, received {describe(cache)}")
         m = cache.m
-        return self.backward_columns(cache, self.targets(Y, m), self.coefficients(m, sample_weight, self.dtype))
+        Yc, coef = self.targets(Y, m), self.coefficients(m, sample_weight, self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = self.backward_columns(cache, Yc, coef)
+        if not np.isfinite(grad).all():
+            raise self._overflow("backward: the gradient", cache.A[0])
+        return grad
 
     def cost_and_gradient(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> tuple[float, np.ndarray]:
         """(J, dJ/dparams) on the data; with ``l2`` = λ adds λ/(2m)Σ‖W‖² and (λ/m)W (m = Σ weights)."""
+        l2 = check_positive_float(l2, "l2", allow_zero=True)
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
         coef = self.coefficients(m, sample_weight, self.dtype)
-        cache = self.forward_columns(A0)
-        grad = self.backward_columns(cache, Yc, coef)
-        cost = self.cost_columns(cache, Yc, coef)
-        if l2:
-            cost += self.add_l2(grad, l2 * self._l2_scale(m, sample_weight))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cache = self.forward_columns(A0)
+            grad = self.backward_columns(cache, Yc, coef)
+            cost = self.cost_columns(cache, Yc, coef)
+            if l2:
+                cost += self.add_l2(grad, l2 * self._l2_scale(m, sample_weight))
+        if not (np.isfinite(cost) and np.isfinite(grad).all()):
+            raise self._overflow(f"cost_and_gradient: the cost ({cost}) or the gradient", A0)
         return cost, grad
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> float:
         """J on the data (inference mode), with the L2 term when ``l2`` > 0."""
+        l2 = check_positive_float(l2, "l2", allow_zero=True)
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
-        cost = self.cost_columns(self.forward_columns(A0), Yc, self.coefficients(m, sample_weight, self.dtype))
-        if l2:
-            cost += self.add_l2(None, l2 * self._l2_scale(m, sample_weight))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            cost = self.cost_columns(self.forward_columns(A0), Yc, self.coefficients(m, sample_weight, self.dtype))
+            if l2:
+                cost += self.add_l2(None, l2 * self._l2_scale(m, sample_weight))
+        if not np.isfinite(cost):
+            raise self._overflow(f"cost: the cost ({cost})", A0)
         return cost
+
+    def _overflow(self, what: str, A0: np.ndarray) -> DivergenceError:
+        """The error for a result that overflowed although the inputs and parameters are finite."""
+        return DivergenceError(
+            f"{what} overflowed to inf or NaN (|X| up to {float(np.max(np.abs(A0))):.3g}, |parameters| up to "
+            f"{float(np.max(np.abs(self._params))):.3g}): scale the inputs (backprop.data.StandardScaler) or "
+            "lower the learning rate that grew the weights"
+        )
 
     @staticmethod
     def _l2_scale(m: int, sample_weight: Any) -> float:
@@ -437,8 +521,16 @@ class Network:
         return "regression"
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode."""
-        return self.forward_columns(self._columns(X)).A[self.n_layers].T.copy()
+        """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode.
+
+        Raises :class:`DivergenceError` when the outputs overflow (inputs or weights far too large).
+        """
+        A0 = self._columns(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+            out = self.forward_columns(A0).A[self.n_layers]
+        if not np.isfinite(out).all():
+            raise self._overflow("predict_proba: the outputs", A0)
+        return out.T.copy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, shape (n_samples,) or (n_samples, n_L).
@@ -475,6 +567,19 @@ class Network:
     def copy(self) -> "Network":
         """An independent copy (same dtype, same parameters)."""
         return self.astype(self.dtype)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ``weights`` and ``biases`` are views of ``_params``; pickle would store them as
+        # separate copies, so they are left out and re-created as views on loading. The
+        # gradient-views memo refers to a trainer's buffer: not part of the model.
+        state = self.__dict__.copy()
+        del state["weights"], state["biases"]
+        state["_grad_memo"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.weights, self.biases = self.unflatten(self._params)
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)

@@ -22,6 +22,8 @@ __all__ = [
     "check_positive_int",
     "check_positive_float",
     "check_probability",
+    "check_seed",
+    "as_generator",
     "describe",
 ]
 
@@ -43,7 +45,12 @@ class InputTypeError(BackpropError, TypeError):
 
 
 class DivergenceError(BackpropError, FloatingPointError):
-    """Training produced a non-finite cost or gradient; the last finite parameters were kept."""
+    """A computation overflowed to inf or NaN from finite inputs.
+
+    In training: the cost, the gradient or an update became non-finite; the last finite
+    parameters were kept. In forward, predict, cost and cost_and_gradient: the inputs or the
+    weights are too large for the network's dtype.
+    """
 
 
 def describe(value: Any) -> str:
@@ -51,7 +58,11 @@ def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if len(text) <= 60:
+        return text
+    if isinstance(value, (list, tuple, dict)):  # e.g. a tuple of arrays: its type says more than its start
+        return f"{type(value).__name__} of length {len(value)}"
+    return text[:57] + "..."
 
 
 def as_float_matrix(
@@ -76,8 +87,10 @@ def as_float_matrix(
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise InputTypeError(f"{name}: expected a rectangular array of numbers ({exc})") from None
     if arr.dtype.kind in "OUSVMm" or arr.dtype.kind == "c":
+        # a dict or a str becomes a 0-d object/str array: echo what the caller passed
+        received = X if arr.ndim == 0 and not isinstance(X, np.ndarray) else arr
         raise InputTypeError(
-            f"{name}: expected numbers (int or float), received {describe(arr)}"
+            f"{name}: expected numbers (int or float), received {describe(received)}"
         )
     if arr.ndim == 1 and allow_1d and ndim == 2:
         arr = arr.reshape(-1, 1)
@@ -118,18 +131,49 @@ def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> 
     """Return ``value`` as a finite float > 0 (or >= 0 with ``allow_zero``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise InputTypeError(f"{name}: expected a number, received {describe(value)}")
-    value = float(value)
+    value = _as_float(value, name)
     bound = ">= 0" if allow_zero else "> 0"
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValidationError(f"{name}: expected a finite number {bound}, received {value}")
     return value
 
 
+def _as_float(value: Real, name: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the float range, e.g. 10**400
+        raise ValidationError(f"{name}: expected a finite number, received {describe(value)}") from None
+
+
 def check_probability(value: Any, name: str) -> float:
     """Return ``value`` as a float in [0, 1)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise InputTypeError(f"{name}: expected a number in [0, 1), received {describe(value)}")
-    value = float(value)
+    value = _as_float(value, name)
     if not 0.0 <= value < 1.0:
         raise ValidationError(f"{name}: expected a number in [0, 1), received {value}")
     return value
+
+
+def check_seed(seed: Any, name: str = "seed", *, below: int | None = None) -> int:
+    """Return ``seed`` as a non-negative Python int (``< below`` when given); bools and other types are rejected."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, Integral):
+        raise InputTypeError(
+            f"{name}: expected an int, None or a numpy.random.Generator, received {describe(seed)}"
+        )
+    if seed < 0 or (below is not None and seed >= below):
+        bound = "a non-negative int" if below is None else f"an int in [0, {below})"
+        raise ValidationError(f"{name}: expected {bound}, received {seed}")
+    return int(seed)
+
+
+def as_generator(seed: Any, name: str = "seed") -> np.random.Generator:
+    """A :class:`numpy.random.Generator` for ``seed``: None (fresh randomness), an int, or a Generator (used as is).
+
+    The global ``np.random`` state is never read or written.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(check_seed(seed, name))

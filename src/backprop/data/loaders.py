@@ -156,14 +156,15 @@ class _Layout:
 
 
 def _detect_header(first: list[str], second: list[str] | None) -> bool:
-    """A first row is a header when some column is non-numeric in it but numeric below.
+    """A first row is a header when some column holds text in it but a number below.
 
     A lone row is a header only when none of its cells is a number. This rule, unlike
-    "any non-numeric cell", is not fooled by a string-valued target column.
+    "any non-numeric cell", is not fooled by a string-valued target column; an empty
+    cell is a missing value, not a name, so it is no evidence either way.
     """
     if second is None:
         return not any(_is_number(cell) for cell in first)
-    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second))
+    return any(a and not _is_number(a) and _is_number(b) for a, b in zip(first, second))
 
 
 def _resolve_target(target: Any, names: list[str], has_header: bool) -> int:

@@ -220,8 +220,12 @@ def one_hot(y: Any, n_classes: int | None = None, *, dtype: Any = np.float64) ->
     y = _label_vector(y, "y")
     kind = y.dtype.kind
     if kind == "f":
-        if not np.array_equal(y, np.round(y)):
-            raise ValidationError("y: expected whole-number class codes, received fractional values")
+        fractional = y != np.round(y)
+        if fractional.any():
+            raise ValidationError(
+                f"y: expected whole-number class codes, received {y[fractional][0]} "
+                f"at index {int(np.argmax(fractional))}"
+            )
     elif kind not in "biu":
         raise InputTypeError(
             f"y: expected integer class codes, received {describe(y)}; "

@@ -18,13 +18,15 @@ __all__ = ["LBFGS"]
 
 
 class LBFGS:
-    """Limited-memory BFGS with ``memory`` correction pairs; stops at ``tol`` (scipy's ``ftol``/``gtol``)."""
+    """Limited-memory BFGS with ``memory`` correction pairs; stops at ``tol`` (scipy's ``gtol``, and its
+    ``ftol`` unless ``ftol`` is given)."""
 
     name = "lbfgs"
 
-    def __init__(self, memory: int = 10, tol: float = 1e-9, max_fun: int = 15000):
+    def __init__(self, memory: int = 10, tol: float = 1e-9, max_fun: int = 15000, ftol: float | None = None):
         self.memory = check_positive_int(memory, "memory")
-        self.tol = check_positive_float(tol, "tol")
+        self.tol = check_positive_float(tol, "tol", allow_zero=True)
+        self.ftol = self.tol if ftol is None else check_positive_float(ftol, "ftol", allow_zero=True)
         self.max_fun = check_positive_int(max_fun, "max_fun")
         self.learning_rate = None
         self.result: Any = None
@@ -62,7 +64,7 @@ class LBFGS:
         try:
             self.result = minimize(
                 tracked, x, jac=True, method="L-BFGS-B", callback=on_iteration,
-                options={"maxiter": max_iter, "maxcor": self.memory, "ftol": self.tol, "gtol": self.tol,
+                options={"maxiter": max_iter, "maxcor": self.memory, "ftol": self.ftol, "gtol": self.tol,
                          "maxfun": self.max_fun},
             )
             return self.result.x
@@ -73,10 +75,10 @@ class LBFGS:
         self.result = None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "t": 0, "hyperparameters": {"memory": self.memory, "tol": self.tol}, "state": {}}
+        return {"name": self.name, "t": 0, "hyperparameters": {"memory": self.memory, "tol": self.tol, "ftol": self.ftol}, "state": {}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         pass
 
     def __repr__(self) -> str:
-        return f"LBFGS(memory={self.memory}, tol={self.tol})"
+        return f"LBFGS(memory={self.memory}, tol={self.tol}, ftol={self.ftol})"

@@ -15,11 +15,21 @@ no allocation after the first step.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from ..core.validation import InputTypeError, ShapeError, ValidationError, check_positive_float
+from ..core.validation import (
+    DivergenceError,
+    InputTypeError,
+    ShapeError,
+    ValidationError,
+    check_positive_float,
+    check_positive_int,
+    describe,
+)
+from .schedules import as_schedule
 
 __all__ = [
     "Optimizer",
@@ -42,7 +52,8 @@ def _check_beta(value: Any, name: str) -> float:
 
 
 class Optimizer:
-    """Base class. Subclasses list their state arrays in ``_state_names`` and implement ``_update``.
+    """Base class. Subclasses list their state arrays in ``_state_names`` and implement ``_direction``
+    (write the step s; :meth:`step` checks it and applies θ ← θ − s).
 
     ``learning_rate``: the default rate (a number or a schedule) used when the trainer is
     given none. ``t`` counts the updates made.
@@ -53,6 +64,8 @@ class Optimizer:
     _state_names: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: Any = None):
+        if learning_rate is not None:
+            as_schedule(learning_rate)  # a number must be finite and > 0 (raises naming learning_rate)
         self.learning_rate = self.default_learning_rate if learning_rate is None else learning_rate
         self.explicit_learning_rate = learning_rate is not None
         self.t = 0
@@ -67,6 +80,14 @@ class Optimizer:
 
     def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> None:
         """One update of ``params`` (1-D) from ``grad`` (same shape), in place."""
+        if not isinstance(params, np.ndarray) or params.ndim != 1:
+            raise ShapeError(f"params: expected the 1-D flat parameter vector, received {describe(params)}")
+        if params.dtype.kind != "f":
+            raise InputTypeError(f"params: expected a floating-point array (updated in place), received {describe(params)}")
+        if not isinstance(grad, np.ndarray) or grad.shape != params.shape:
+            raise ShapeError(f"grad: expected an array of shape {params.shape} like params, received {describe(grad)}")
+        if not (isinstance(lr, Real) and math.isfinite(lr) and lr >= 0):
+            raise ValidationError(f"lr: expected a finite number >= 0, received {describe(lr)}")
         if self._scratch is None or self._scratch.shape != params.shape or self._scratch.dtype != params.dtype:
             if self._state and next(iter(self._state.values())).shape != params.shape:
                 raise ShapeError(
@@ -80,10 +101,27 @@ class Optimizer:
                 else:
                     self._state[key] = self._state[key].astype(params.dtype, copy=False)
         self.t += 1
-        self._update(params, grad, float(lr), self._scratch)
+        step = self._scratch
+        self._direction(params, grad, float(lr), step)
+        # One dot product guards the update: a step whose norm overflows is never applied, so
+        # the parameters stay the last finite ones (the optimizer's state has advanced).
+        if not math.isfinite(float(step @ step)):
+            raise DivergenceError(
+                f"the update at learning rate {lr} overflows (its norm is not finite); the parameters "
+                "were left as they were before it"
+            )
+        params -= step
 
-    def _update(self, p: np.ndarray, g: np.ndarray, lr: float, s: np.ndarray) -> None:
+    def _direction(self, p: np.ndarray, g: np.ndarray, lr: float, s: np.ndarray) -> None:
+        """Update the state and write the step into ``s``: the update is θ ← θ − s."""
         raise NotImplementedError
+
+    def _second_buffer(self, like: np.ndarray) -> np.ndarray:
+        """A second scratch vector, for rules that need two (allocated once)."""
+        buffer = getattr(self, "_scratch2", None)
+        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
+            buffer = self._scratch2 = np.empty_like(like)
+        return buffer
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor's arguments other than the learning rate."""
@@ -100,19 +138,28 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
-        if not isinstance(state, dict) or state.get("name") != self.name:
-            got = state.get("name") if isinstance(state, dict) else type(state).__name__
+        if not isinstance(state, dict):
+            raise InputTypeError(f"state: expected the dict returned by state_dict(), received {describe(state)}")
+        if state.get("name") != self.name:
+            got = state.get("name")
             raise ValidationError(f"state: expected a state_dict of optimizer {self.name!r}, received {got!r}")
         arrays = state.get("state", {})
+        if not isinstance(arrays, dict):
+            raise InputTypeError(f"state['state']: expected a dict of arrays, received {describe(arrays)}")
         unknown = set(arrays) - set(self._state_names)
         if unknown:
-            raise ValidationError(f"state: unexpected arrays {sorted(unknown)} for optimizer {self.name!r}")
-        shapes = {np.shape(a) for a in arrays.values()}
+            raise ValidationError(f"state: unexpected arrays {sorted(map(str, unknown))} for optimizer {self.name!r}")
+        converted = {k: np.array(v) for k, v in arrays.items()}
+        for key, array in converted.items():
+            if array.dtype.kind not in "fiu":
+                raise InputTypeError(f"state['state'][{key!r}]: expected an array of numbers, received {describe(array)}")
+        shapes = {a.shape for a in converted.values()}
         if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
             raise ShapeError(f"state: expected 1-D arrays of one shape, received shapes {sorted(shapes)}")
+        t = check_positive_int(state.get("t", 0), "state['t']", minimum=0)
         self.reset()
-        self.t = int(state.get("t", 0))
-        self._state = {k: np.array(v) for k, v in arrays.items()}
+        self.t = t
+        self._state = converted
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in {"learning_rate": self.learning_rate, **self.hyperparameters()}.items())
@@ -124,9 +171,8 @@ class GradientDescent(Optimizer):
 
     name = "sgd"
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         np.multiply(g, lr, out=s)
-        p -= s
 
 
 class Momentum(Optimizer):
@@ -145,12 +191,11 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         v = self._state["velocity"]
         v *= self.momentum
         v += g
         np.multiply(v, lr, out=s)
-        p -= s
 
 
 class Nesterov(Momentum):
@@ -161,14 +206,13 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         v = self._state["velocity"]
         v *= self.momentum
         v += g
         np.multiply(v, self.momentum, out=s)
         s += g
         s *= lr
-        p -= s
 
 
 class RMSprop(Optimizer):
@@ -188,7 +232,7 @@ class RMSprop(Optimizer):
     def hyperparameters(self):
         return {"rho": self.rho, "eps": self.eps}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         r = self._state["square_avg"]
         r *= self.rho
         np.multiply(g, g, out=s)
@@ -198,7 +242,6 @@ class RMSprop(Optimizer):
         s += self.eps
         np.divide(g, s, out=s)
         s *= lr
-        p -= s
 
 
 class Adam(Optimizer):
@@ -222,7 +265,7 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "eps": self.eps}
 
-    def _update(self, p, g, lr, s):
+    def _direction(self, p, g, lr, s):
         m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
         b1, b2, t = self.beta_1, self.beta_2, self.t
         # m += (1 − β₁)(g − m) and v += (1 − β₂)(g² − v): the same averages, two passes fewer.
@@ -238,7 +281,6 @@ class Adam(Optimizer):
         s += self.eps
         np.divide(m, s, out=s)
         s *= lr / (1 - b1**t)
-        p -= s
 
 
 class AdamW(Adam):
@@ -257,9 +299,11 @@ class AdamW(Adam):
     def hyperparameters(self):
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
-    def _update(self, p, g, lr, s):
-        p *= 1 - lr * self.weight_decay
-        super()._update(p, g, lr, s)
+    def _direction(self, p, g, lr, s):
+        # θ(1 − αλ) − adam = θ − (adam + αλθ)
+        super()._direction(p, g, lr, s)
+        decay = np.multiply(p, lr * self.weight_decay, out=self._second_buffer(p))
+        s += decay
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -269,8 +313,10 @@ _ALIASES = {"gd": "sgd", "gradient_descent": "sgd"}
 
 
 def get_optimizer(spec: str | Optimizer, **kwargs: Any) -> Optimizer:
-    """A new optimizer by name (``OPTIMIZERS`` plus "lbfgs"), or ``spec`` itself if it is one."""
-    if isinstance(spec, Optimizer):
+    """A new optimizer by name (``OPTIMIZERS`` plus "lbfgs"), or ``spec`` itself if it is one (an LBFGS too)."""
+    from .lbfgs import LBFGS
+
+    if isinstance(spec, (Optimizer, LBFGS)):
         if kwargs:
             raise ValidationError(f"optimizer: got an Optimizer object and extra arguments {sorted(kwargs)}")
         return spec
@@ -278,8 +324,6 @@ def get_optimizer(spec: str | Optimizer, **kwargs: Any) -> Optimizer:
         raise InputTypeError(f"optimizer: expected a name or an Optimizer, received {spec!r}")
     key = _ALIASES.get(spec.lower(), spec.lower())
     if key == "lbfgs":
-        from .lbfgs import LBFGS
-
         return LBFGS(**kwargs)
     if key not in OPTIMIZERS:
         raise ValidationError(f"optimizer: unknown name {spec!r}; expected one of {sorted(OPTIMIZERS) + ['lbfgs']}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..core.validation import InputTypeError, ValidationError, check_positive_float, check_positive_int
+from ..core.validation import InputTypeError, ValidationError, check_positive_float, check_positive_int, describe
 
 __all__ = [
     "Schedule",
@@ -123,6 +123,8 @@ class CosineDecay(Schedule):
         super().__init__(initial)
         self.decay_steps = check_positive_int(decay_steps, "decay_steps")
         self.alpha = check_positive_float(alpha, "alpha", allow_zero=True)
+        if self.alpha > 1:
+            raise ValidationError(f"alpha: expected the final fraction of the rate in [0, 1], received {self.alpha}")
 
     def __call__(self, step):
         progress = min(step, self.decay_steps) / self.decay_steps
@@ -145,6 +147,8 @@ class ReduceOnPlateau(Schedule):
         self.patience = check_positive_int(patience, "patience", minimum=0)
         self.min_delta = check_positive_float(min_delta, "min_delta", allow_zero=True)
         self.min_lr = check_positive_float(min_lr, "min_lr", allow_zero=True)
+        if not isinstance(monitor, str):
+            raise InputTypeError(f"monitor: expected a logged name such as 'val_loss', received {describe(monitor)}")
         self.monitor = monitor
         self._lr = self.initial
         self._best = math.inf

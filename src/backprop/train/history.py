@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
+
+from ..core.validation import InputTypeError, ValidationError, describe
 
 __all__ = ["History"]
 
@@ -49,10 +53,33 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "History":
+        """The History that :meth:`to_dict` described (read back from a checkpoint, say).
+
+        A malformed dict raises :class:`~backprop.ValidationError` (InputTypeError when it is no dict).
+        """
+        if not isinstance(data, Mapping):
+            raise InputTypeError(f"history: expected the dict of History.to_dict(), received {describe(data)}")
+        logs, epoch, best = data.get("history", {}), data.get("epoch", []), data.get("best_epoch")
+        if not isinstance(logs, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, (list, tuple)) and all(_is_number(x) for x in v) for k, v in logs.items()
+        ):
+            raise ValidationError(f"history['history']: expected a dict of per-epoch lists of numbers, received {describe(logs)}")
+        if not isinstance(epoch, (list, tuple)) or not all(_is_index(e) for e in epoch):
+            raise ValidationError(f"history['epoch']: expected a list of epoch indices, received {describe(epoch)}")
+        if best is not None and not _is_index(best):
+            raise ValidationError(f"history['best_epoch']: expected an epoch index or None, received {describe(best)}")
         return cls(
-            history={k: list(v) for k, v in data.get("history", {}).items()},
-            epoch=list(data.get("epoch", [])),
-            best_epoch=data.get("best_epoch"),
+            history={k: list(v) for k, v in logs.items()},
+            epoch=list(epoch),
+            best_epoch=best,
             stopped_early=bool(data.get("stopped_early", False)),
             interrupted=bool(data.get("interrupted", False)),
         )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0

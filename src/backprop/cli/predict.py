@@ -1,0 +1,94 @@
+"""``backprop predict``: a saved model's predictions as CSV, in the original labels."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+
+import numpy as np
+
+from .. import io as model_io
+from ._common import check_output_path, make_parser
+from ._data import data_names, load_data, predicted_labels
+
+EXAMPLES = """examples:
+  backprop predict model.npz new.csv                      # CSV on stdout
+  backprop predict model.npz new.csv --proba --out predictions.csv
+  backprop predict model.npz moons --samples 10
+
+A CSV with exactly as many columns as the model has inputs is read as features only;
+otherwise the target column (the model's, --target, or the last) is left out.
+
+data: a .csv/.tsv/.npz file, or one of: """
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = make_parser(
+        subparsers, "predict",
+        help="write a model's predictions (original labels, or probabilities) as CSV",
+        description="Load a model file and write one row per example: the predicted label (the original "
+        "class labels the model was trained on), or the numbers of a regression; with --proba also the "
+        "probability of every class.",
+        epilog=EXAMPLES + ", ".join(data_names()) + "\n",
+    )
+    p.add_argument("model", help="a model file written by 'backprop train' (or backprop.io.save)")
+    p.add_argument("data", help="a data set name or a .csv/.npz file")
+    p.add_argument("--target", help="the target column to leave out (name or index)")
+    p.add_argument("--proba", action="store_true", help="add one probability column per class")
+    p.add_argument("--out", help="write the CSV here (atomically) instead of to stdout")
+    p.add_argument("--samples", type=int, help="number of examples of a built-in data set")
+    p.add_argument("--data-seed", type=int, help="seed of a built-in data set (default: its canonical one)")
+    p.set_defaults(run=run)
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _rows(net, classes, X: np.ndarray, proba: bool) -> tuple[list[str], list[list[str]]]:
+    labels = predicted_labels(net, classes, X)
+    task = net.task
+    n_out = net.layer_sizes[-1]
+    names = [str(c) for c in classes.tolist()] if classes is not None else None
+    if labels.ndim == 2:  # multilabel or multi-output regression
+        outputs = names if names and len(names) == n_out else [f"output_{k}" for k in range(n_out)]
+        header = [f"prediction_{o}" for o in outputs]
+        body = [[_number(v) if task == "regression" else str(v) for v in row] for row in labels.tolist()]
+    else:
+        header = ["prediction"]
+        body = [[_number(v) if task == "regression" else str(v)] for v in labels.tolist()]
+    if proba:
+        if task == "regression":
+            raise ValueError("--proba: a regression model has no class probabilities")
+        P = net.predict_proba(X)
+        if task == "binary":
+            P = np.column_stack([1.0 - P[:, 0], P[:, 0]])
+        columns = names if names and len(names) == P.shape[1] else [str(k) for k in range(P.shape[1])]
+        header += [f"proba_{c}" for c in columns]
+        for row, p in zip(body, P.tolist()):
+            row.extend(_number(v) for v in p)
+    return header, body
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output_path(args.out, "--out")
+    model = model_io.read_model(args.model)
+    net = model.net
+    data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
+                     n_inputs=net.layer_sizes[0], target_name=model.target_name, feature_names=model.feature_names)
+    header, body = _rows(net, model.classes, data.X, args.proba)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    if args.out is None:
+        sys.stdout.write(buffer.getvalue())
+        return 0
+    text = buffer.getvalue().encode("utf-8")
+    model_io.atomic_write(args.out, lambda handle: handle.write(text))
+    print(f"{len(body)} predictions written to {os.path.abspath(args.out)}")
+    return 0

