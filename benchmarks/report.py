@@ -44,7 +44,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         g = w1["groups"][0]
         ours, demo = _get(g, REF), _get(g, W1_DEMO)
         tb, tb1000 = _get(g, W1_TEXTBOOK), _get(g, W1_TEXTBOOK_1000)
-        torch, fori = _get(g, "PyTorch eager (float64)"), _get(g, "JAX lax.fori_loop")
+        torches = _prefix(g, "PyTorch eager")  # the faster of its thread settings
+        torch = min(torches, key=lambda r: r["median"]) if torches else None
+        fori = _get(g, "JAX lax.fori_loop")
         protos = _prefix(g, "prototype")
         if ours and tb:
             r = ours["median"] / tb["median"]
@@ -54,7 +56,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(_t("W1", "engine ≤ 0.8 × textbook (J every 1000th, both; the demo's loop)",
                           demo["median"] / tb1000["median"], 0.8, "<="))
         if ours and torch:
-            out.append(_t("W1", "≥ 10× faster than PyTorch eager", torch["median"] / ours["median"], 10.0, ">="))
+            out.append(_t("W1", "≥ 10× faster than PyTorch eager (its faster row)", torch["median"] / ours["median"], 10.0,
+                          ">=", torch["impl"]))
         if ours and fori:
             out.append(_t("W1", "stretch: within 1.5× of JAX lax.fori_loop", ours["median"] / fori["median"], 1.5, "<="))
         if protos and fori:
@@ -207,6 +210,10 @@ if __name__ == "__main__":  # re-render a report from its JSON: python benchmark
     path = sys.argv[1]
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
+    data["targets"] = targets(data)  # with this file's target definitions
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
     md = os.path.splitext(path)[0] + ".md"
     with open(md, "w", encoding="utf-8") as f:
         f.write(markdown(data, os.path.basename(path)))
