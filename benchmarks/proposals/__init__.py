@@ -1,0 +1,1 @@
+"""Measured prototypes for the engine (not part of the library); see ENGINE.md."""
