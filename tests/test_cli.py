@@ -404,3 +404,23 @@ def test_scikit_learn_data_sets_keep_their_class_names(tmp_path, capsys):
     assert main(["predict", str(tmp_path / "iris.npz"), "iris"]) == 0
     header, rows = read_csv(capsys.readouterr().out)
     assert {r[0] for r in rows} <= {"setosa", "versicolor", "virginica"} and len(rows) == 150
+
+
+@pytest.mark.parametrize("key", ["loss", "optimizer", "schedule", "dtype", "output_activation", "task"])
+def test_resume_refuses_a_checkpoint_whose_text_option_is_not_text(tmp_path, key):
+    """A hand-edited checkpoint (an option stored as a list) fails with one line, not an AttributeError."""
+    from backprop import io as bio
+    from backprop.train import Trainer
+
+    result = run_cli("train", "moons", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "ck.npz",
+                     "--out", "m.npz", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    net, state = bio.load_checkpoint(tmp_path / "ck.npz")
+    metadata = dict(net.metadata_, options={**net.metadata_["options"], key: ["x"]})
+    trainer = Trainer(net, optimizer=state["optimizer"]["name"])
+    trainer.load_state_dict(state)
+    bio.save_checkpoint(tmp_path / "bad.npz", trainer, history=state.get("history"), metadata=metadata,
+                        classes=net.classes_, feature_names=net.feature_names_, target_name=net.target_name_)
+    result = run_cli("train", "--resume", "bad.npz", "--epochs", "2", "--quiet", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"backprop train: error: --resume: 'bad.npz' stores option '{key}' as ['x']; expected a string"

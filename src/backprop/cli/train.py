@@ -123,6 +123,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- options
 
 
+_TEXT_OPTIONS = ("task", "output_activation", "loss", "optimizer", "schedule", "dtype")
+
+
+def _checked_resume_options(opts: dict[str, Any], path: str) -> dict[str, Any]:
+    """A checkpoint's stored options, with the text ones checked for type (the numeric ones are
+    checked where they are used); a file edited by hand must fail with one clear line."""
+    for key in _TEXT_OPTIONS:
+        value = opts.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"--resume: {path!r} stores option {key!r} as {value!r}; expected a string")
+    for key in ("layers", "activations"):
+        value = opts.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+            raise ValidationError(f"--resume: {path!r} stores option {key!r} as {value!r}; expected a list")
+    if opts.get("dtype") not in ("float32", "float64"):
+        raise ValidationError(f"--resume: {path!r} stores option 'dtype' as {opts.get('dtype')!r}; "
+                              "expected 'float32' or 'float64'")
+    return opts
+
+
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """The run's options as plain values (validated), as stored in the model's metadata."""
     hidden = parse_sizes(args.layers, "--layers")
@@ -349,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
             meta = net.metadata_
             if not isinstance(meta.get("options"), dict):
                 raise ValidationError(f"--resume: {args.resume!r} was not written by 'backprop train' (no options in it)")
-            opts = {key: meta["options"].get(key) for key in _OPTION_KEYS}
+            opts = _checked_resume_options({key: meta["options"].get(key) for key in _OPTION_KEYS}, args.resume)
             spec = args.data or meta.get("data")
             if spec is None:
                 raise ValidationError("data: give the data set (the checkpoint does not name one)")

@@ -110,12 +110,12 @@ class MPIComm:
         MPICH 5 wheel's does); this process then exits at once, so that no code after the
         abort runs (a command line's error handler would print its message a second time).
         """
-        self.comm.Abort(code)
-        for stream in (sys.stdout, sys.stderr):
+        for stream in (sys.stdout, sys.stderr):  # before the abort, which may end us at once
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001, S112 - exiting matters more than a last line
                 continue
+        self.comm.Abort(code)
         os._exit(code)
 
     def __repr__(self) -> str:

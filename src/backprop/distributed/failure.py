@@ -26,8 +26,9 @@ def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any, full: bool =
     try:
         lines = _traceback.format_exception(exc_type, exc, tb) if full else _traceback.format_exception_only(exc_type, exc)
         head = f"[backprop rank {comm.rank} of {comm.size}] "
-        sys.stderr.write("".join(head + line for chunk in lines for line in chunk.splitlines(True)))
-        sys.stderr.write(f"{head}{exc_type.__name__} on rank {comm.rank}: aborting all {comm.size} processes\n")
+        # One write, flushed at once: another rank's MPI_Abort may end this process at any moment.
+        sys.stderr.write("".join(head + line for chunk in lines for line in chunk.splitlines(True))
+                         + f"{head}{exc_type.__name__} on rank {comm.rank}: aborting all {comm.size} processes\n")
         sys.stderr.flush()
     except Exception:  # noqa: BLE001, S110 - reporting must never prevent the abort
         pass
