@@ -268,8 +268,10 @@ class Trainer:
             self._gather.clear()
         return store[0][:b], store[1][: nL * b].reshape(nL, b), store[2][:b]
 
-    def _train_step(self, A0, Y, w, batch_total: float, labels=None) -> tuple[float, float]:
-        """Forward, backward, all-reduce, L2, clip, update. Returns (batch cost, correct count)."""
+    def _summed_gradient(self, A0, Y, w, batch_total: float, labels=None) -> float:
+        """Forward, cost and backward on this rank's rows, summed over the processes in one all-reduce,
+        plus the L2 term. Returns the batch's cost J; ``self.grad`` holds dJ/dθ and
+        ``self._reduced[-1]`` the number of examples classified right."""
         net, reduced, grad = self.net, self._reduced, self.grad
         m = A0.shape[1]
         rng = self.rng if self._masks is None else self._masks
@@ -292,6 +294,13 @@ class Trainer:
         cost = float(reduced[-3])
         if self.l2:
             cost += net.add_l2(grad, self.l2 / batch_total, scratch=self._scratch)
+        return cost
+
+    def _train_step(self, A0, Y, w, batch_total: float, labels=None) -> tuple[float, float]:
+        """One update: the summed gradient, a divergence check, clipping, the optimizer's step.
+        Returns (batch cost, correct count)."""
+        net, grad = self.net, self.grad
+        cost = self._summed_gradient(A0, Y, w, batch_total, labels)
         norm2 = float(grad @ grad)
         if not (math.isfinite(cost) and math.isfinite(norm2)):
             raise DivergenceError(
@@ -309,7 +318,7 @@ class Trainer:
                 f"training diverged at epoch {self.epoch}, step {self.step}: {exc}; the learning rate may be too high"
             ) from None
         self.step += 1
-        return cost, float(reduced[-1])
+        return cost, float(self._reduced[-1])
 
     def _coef_buffer(self, m: int) -> np.ndarray:
         buffer = self._coefs.get(m)
@@ -542,27 +551,10 @@ class Trainer:
 
         def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
             np.copyto(params, x, casting="unsafe")
-            A0, Y, w = self._batch(data, rows)
-            reduced = self._reduced
-            if A0.shape[1]:
-                coef = 1.0 / batch_total if w is None else w / batch_total
-                cache = net.forward_columns(A0, self._cache(A0.shape[1]))
-                reduced[-3] = net.cost_columns(cache, Y, coef)
-                reduced[-1] = _correct(net, cache.A[net.n_layers], Y, labels)
-                net.backward_columns(cache, Y, coef, out=self.grad)
-            else:
-                reduced.fill(0)
-            if self.comm.size > 1:
-                reduced[-2] = stop.pending
-                self.comm.allreduce_(reduced)
-                if reduced[-2]:
-                    stop.raised = True
-            cost = float(reduced[-3])
-            if self.l2:
-                cost += net.add_l2(self.grad, self.l2 / batch_total)
+            cost = self._summed_gradient(*self._batch(data, rows), batch_total, labels)
             if not (math.isfinite(cost) and np.isfinite(self.grad).all()):
                 raise DivergenceError("L-BFGS met a non-finite cost or gradient; the last finite parameters were kept")
-            state["cost"], state["correct"] = cost, float(reduced[-1])
+            state["cost"], state["correct"] = cost, float(self._reduced[-1])
             return cost, self.grad.astype(np.float64)
 
         def on_iteration(x: np.ndarray) -> bool:
