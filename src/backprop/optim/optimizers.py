@@ -265,17 +265,22 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "eps": self.eps}
 
-    def _direction(self, p, g, lr, s):
+    def _update_moments(self, g, s):
+        """m ← β₁ m + (1 − β₁) g and v ← β₂ v + (1 − β₂) g², in place (``s`` is scratch); returns (m, v)."""
         m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
-        b1, b2, t = self.beta_1, self.beta_2, self.t
         # m += (1 − β₁)(g − m) and v += (1 − β₂)(g² − v): the same averages, two passes fewer.
         np.subtract(g, m, out=s)
-        s *= 1 - b1
+        s *= 1 - self.beta_1
         m += s
         np.multiply(g, g, out=s)
         s -= v
-        s *= 1 - b2
+        s *= 1 - self.beta_2
         v += s
+        return m, v
+
+    def _direction(self, p, g, lr, s):
+        m, v = self._update_moments(g, s)
+        b1, b2, t = self.beta_1, self.beta_2, self.t
         np.sqrt(v, out=s)
         s *= 1 / math.sqrt(1 - b2**t)
         s += self.eps

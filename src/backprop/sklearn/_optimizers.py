@@ -27,15 +27,8 @@ class SklearnAdam(Adam):
     name = "sklearn_adam"
 
     def _direction(self, p, g, lr, s):
-        m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
+        m, v = self._update_moments(g, s)
         b1, b2, t = self.beta_1, self.beta_2, self.t
-        np.subtract(g, m, out=s)
-        s *= 1 - b1
-        m += s
-        np.multiply(g, g, out=s)
-        s -= v
-        s *= 1 - b2
-        v += s
         np.sqrt(v, out=s)
         s += self.eps
         np.divide(m, s, out=s)
