@@ -17,6 +17,7 @@ Incremental training, stated once:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,8 @@ from .train.trainer import Dataset, Trainer, prepare_validation
 __all__ = ["Network"]
 
 _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed", "l2", "dropout", "clip_norm", "comm")
+# The Trainer's own defaults, so partial_fit compares later calls against what the first one used.
+_TRAINER_DEFAULTS = {k: p.default for k, p in inspect.signature(Trainer).parameters.items() if k in _TRAINER_OPTIONS}
 
 
 class Network(_EngineNetwork):
@@ -153,8 +156,6 @@ class Network(_EngineNetwork):
             self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
             seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm,
         )
-        self.trainer_.options = dict(optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size,
-                                     shuffle=shuffle, seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm)
         return self._run(X, Y, epochs, History(), validation_data, validation_split, seed, sample_weight,
                          class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded)
 
@@ -182,8 +183,7 @@ class Network(_EngineNetwork):
             raise ValidationError(f"partial_fit: unknown options {sorted(unknown)}; expected some of {list(_TRAINER_OPTIONS)}")
         trainer = self.trainer_
         if trainer is None or not getattr(trainer, "incremental", False):
-            merged = {"optimizer": "adam", "learning_rate": None, "batch_size": 32, "shuffle": True, "seed": None,
-                      "l2": 0.0, "dropout": 0.0, "clip_norm": None, "comm": None, **options}
+            merged = {**_TRAINER_DEFAULTS, **options}
             trainer = self.trainer_ = Trainer(self, **merged)
             trainer.options, trainer.incremental, trainer.history = merged, True, History()
         else:
