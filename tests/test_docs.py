@@ -57,7 +57,7 @@ EQUATION_LINES = {
         "dA_L = self.loss.gradient(A[L], Y, coef, out=cache.dA[L])",           # 1, general
         "g[L - 1].backward(dA_L, Z[L], G[L], out=dZ[L])",                      # 1, general
         "np.matmul(dZ[l], A[l - 1].T, out=dW[l - 1])",                         # 2 and 4
-        "dZ[l].sum(axis=1, keepdims=True, out=db[l - 1])",                     # 2 and 4
+        "np.matmul(dZ[l], cache.ones, out=db[l - 1])",                          # 2 and 4
         "dA = np.matmul(W[l - 1].T, dZ[l], out=cache.dA[l - 1])",              # 3
         "dA *= cache.mask[l - 1]",                                             # 3, dropout
         "g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])",            # 3

@@ -301,6 +301,51 @@ def test_bad_training_options_are_named(kwargs, error, match, rng):
         net.fit(rng.normal(size=(10, 2)), rng.integers(0, 2, 10), **kwargs)
 
 
+def test_trainer_grad_is_the_last_steps_gradient_for_every_optimizer(rng):
+    """``trainer.grad`` is dJ/dθ at the parameters the last step started from (SGD's fast update
+    uses the gradient buffer as its step α g; reading ``grad`` gives the gradient back)."""
+    X, y = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    for optimizer in ("sgd", "momentum", "adam"):
+        net = bp.Network([3, 5, 1], ["tanh", "sigmoid"], "bce", seed=2)
+        before = net.params.copy()
+        net.fit(X, y, optimizer=optimizer, learning_rate=0.3, epochs=1, batch_size=None)
+        after = net.params.copy()
+        net.params = before
+        _, expected = net.cost_and_gradient(X, y)
+        np.testing.assert_allclose(net.trainer_.grad, expected, rtol=1e-14, atol=1e-17, err_msg=optimizer)
+        if optimizer == "sgd":  # and the step was θ − α g, as the seed's update_parameters computes it
+            np.testing.assert_array_equal(after, before - 0.3 * expected)
+
+
+def test_sgd_counts_its_updates_and_its_state_resumes(rng):
+    X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
+    net = bp.Network([2, 3, 1], ["tanh", "sigmoid"], "bce", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=3, batch_size=10, shuffle=False)
+    assert net.trainer_.optimizer.t == net.trainer_.step == 9
+
+
+def test_rows_in_order_are_read_in_place_not_gathered(rng):
+    """shuffle=False: each batch's inputs are a view of the training data (no copy), and the
+    run equals one over explicitly gathered batches in the same order."""
+    from backprop.train.trainer import Dataset
+
+    X, y = rng.normal(size=(50, 4)), rng.integers(0, 3, 50)
+    net = bp.Network([4, 6, 3], ["relu", "softmax"], "cce", seed=3)
+    twin = net.copy()
+    net.fit(X, y, optimizer="adam", epochs=2, batch_size=16, shuffle=False)
+    data = Dataset(net, X, y)
+    A0, Y, _ = net.trainer_._batch(data, slice(16, 32))
+    assert np.shares_memory(A0, data.X) and A0.shape == (4, 16)
+    np.testing.assert_array_equal(Y, data.Y[:, 16:32])
+    optimizer = bp.optim.Adam()
+    for _ in range(2):
+        for start in range(0, 50, 16):
+            rows = np.arange(start, min(start + 16, 50))
+            _, grad = twin.cost_and_gradient(X[rows], y[rows])
+            optimizer.step(twin.params, grad, 0.001)
+    np.testing.assert_allclose(net.params, twin.params, rtol=1e-12, atol=1e-15)
+
+
 def test_batch_size_larger_than_the_data_is_the_full_batch(rng):
     X, y = rng.normal(size=(10, 2)), rng.integers(0, 2, 10)
     a = bp.Network([2, 1], "sigmoid", "bce", seed=0)

@@ -118,9 +118,17 @@ class BinaryCrossEntropy(Loss):
         return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=0)
 
     def value_from_logits(self, Z, Y, coef, scratch=None):
-        # −[y log σ(z) + (1 − y) log σ(−z)] = softplus(z) − y z, finite for any z.
-        softplus = np.logaddexp(0, Z, out=scratch)
-        return _weighted_total(softplus, coef) - _weighted_inner(Y, Z, coef)
+        # −[y log σ(z) + (1 − y) log σ(−z)] = softplus(z) − y z, finite for any z, with
+        # softplus(z) = max(z, 0) + log1p(e^(−|z|)) (e^(−|z|) ≤ 1 cannot overflow): six cheap
+        # vectorised passes instead of np.logaddexp, which numpy runs element by element
+        # (6.2 µs for 400 float64 values against 3.2 µs; benchmarks/proposals/ENGINE.md).
+        S = np.maximum(Z, 0, out=scratch)
+        positive_part = _weighted_total(S, coef)
+        np.abs(Z, out=S)
+        np.negative(S, out=S)
+        np.exp(S, out=S)
+        np.log1p(S, out=S)
+        return positive_part + _weighted_total(S, coef) - _weighted_inner(Y, Z, coef)
 
     def gradient(self, A, Y, coef, out=None):
         # (a − y) / (a(1 − a)): only for non-canonical outputs; the denominator is clipped.

@@ -51,7 +51,7 @@ from ..core.validation import (
     check_probability,
     describe,
 )
-from ..optim import LBFGS, Optimizer, as_schedule, get_optimizer
+from ..optim import LBFGS, GradientDescent, Optimizer, as_schedule, get_optimizer
 from .callbacks import Callback, PrintProgress
 from .comm import Communicator, LocalComm
 from .history import History
@@ -80,8 +80,11 @@ class Dataset:
         self.sharded = shard_comm is not None and shard_comm.size > 1
         self.X = np.ascontiguousarray(A0.T)
         self.Y = net.targets(Y, self.m, names[1])  # (n_L, m), C-contiguous: batches are gathered by column
-        # Class of each example (multiclass), for accuracy without an arg max over Y every step.
-        self.labels = self.Y.argmax(axis=0) if net.task == "multiclass" else None
+        # What accuracy compares with, prepared once: the class of each example (multiclass) or
+        # which targets are positive (binary, multilabel); None for regression.
+        task = net.task
+        self.labels = (self.Y.argmax(axis=0) if task == "multiclass"
+                       else None if task == "regression" else self.Y > 0.5)
         w = None
         if sample_weight is not None:
             Network.coefficients(self.m, sample_weight)  # validates
@@ -210,12 +213,15 @@ class Trainer:
             raise ValidationError("optimizer 'lbfgs' is full-batch and deterministic: use batch_size=None and no dropout")
         self.step = 0
         self.epoch = 0
+        self._last_rate: tuple[int, float] = (-1, math.nan)  # (step, rate) of the last lookup
         # Early stopping's memory (kept on the trainer so a checkpoint can resume it exactly).
         self._best_value, self._wait, self._best_epoch = math.inf, 0, None
         n = net.n_params
         # One buffer for gradient + [weighted cost, weight, correct] so one all-reduce carries all.
         self._reduced = np.empty(n + 3, dtype=net.dtype)
-        self.grad = self._reduced[:n]
+        self._grad = self._reduced[:n]
+        self._grad_scale = 1.0  # what _grad holds is _grad_scale · dJ/dθ (see _train_step)
+        self._plain_sgd = type(self.optimizer) is GradientDescent
         self._scratch = np.empty(n, dtype=net.dtype)
         self._best = np.empty(n, dtype=net.dtype)
         self._caches: dict[int, Any] = {}
@@ -237,21 +243,33 @@ class Trainer:
             cache = _bounded(self._caches)[m] = self.net.make_cache(m)
         return cache
 
-    def _batch(self, data: Dataset, idx: np.ndarray | None):
-        """Columns (n_0, b), targets (n_L, b) and coefficients for the rows ``idx`` (None: all rows)."""
+    def _batch(self, data: Dataset, idx: np.ndarray | slice | None):
+        """Columns (n_0, b), targets (n_L, b) and coefficients for the rows ``idx`` (None: all rows).
+
+        Rows in order (a slice) are a view of X, not a copy: BLAS reads the transposed operand
+        as is. Shuffled rows (an index array) are gathered into reused contiguous buffers.
+        """
         if idx is None:
             A0, Y, w = data.X.T, data.Y, data.w
+        elif isinstance(idx, slice):
+            _, yb, _ = self._gather_for(idx.stop - idx.start, data)
+            A0, Y = data.X[idx].T, yb  # Y's columns are copied: n_L·b values, and cost/gradient want them contiguous
+            np.copyto(yb, data.Y[:, idx])
+            w = None if data.w is None else data.w[idx]
         else:
-            b = idx.size
-            if b not in self._gather:
-                _bounded(self._gather)[b] = self._gather_buffers(b, data)
-            xb, yb, wb = self._gather[b]
+            xb, yb, wb = self._gather_for(idx.size, data)
             # mode="clip": the indices are valid, and "raise" would buffer the whole gather
             np.take(data.X, idx, axis=0, out=xb, mode="clip")
             np.take(data.Y, idx, axis=1, out=yb, mode="clip")
             A0, Y = xb.T, yb
             w = None if data.w is None else np.take(data.w, idx, out=wb, mode="clip")
         return A0, Y, w
+
+    def _gather_for(self, b: int, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        buffers = self._gather.get(b)
+        if buffers is None:
+            buffers = _bounded(self._gather)[b] = self._gather_buffers(b, data)
+        return buffers
 
     def _gather_buffers(self, b: int, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows (b, n_0), targets (n_L, b), weights (b,): contiguous views of storage for the largest b so far.
@@ -268,11 +286,20 @@ class Trainer:
             self._gather.clear()
         return store[0][:b], store[1][: nL * b].reshape(nL, b), store[2][:b]
 
-    def _summed_gradient(self, A0, Y, w, batch_total: float, labels=None) -> float:
+    @property
+    def grad(self) -> np.ndarray:
+        """The flat gradient dJ/dθ of the last step (the trainer's buffer, overwritten every step)."""
+        if self._grad_scale != 1.0:  # the SGD step left α ∇J here
+            self._grad /= self._grad_scale
+            self._grad_scale = 1.0
+        return self._grad
+
+    def _summed_gradient(self, A0, Y, w, batch_total: float, labels) -> float:
         """Forward, cost and backward on this rank's rows, summed over the processes in one all-reduce,
-        plus the L2 term. Returns the batch's cost J; ``self.grad`` holds dJ/dθ and
+        plus the L2 term. Returns the batch's cost J; ``self._grad`` holds dJ/dθ and
         ``self._reduced[-1]`` the number of examples classified right."""
-        net, reduced, grad = self.net, self._reduced, self.grad
+        net, reduced, grad = self.net, self._reduced, self._grad
+        self._grad_scale = 1.0
         m = A0.shape[1]
         rng = self.rng if self._masks is None else self._masks
         if m:
@@ -299,7 +326,7 @@ class Trainer:
     def _train_step(self, A0, Y, w, batch_total: float, labels=None) -> tuple[float, float]:
         """One update: the summed gradient, a divergence check, clipping, the optimizer's step.
         Returns (batch cost, correct count)."""
-        net, grad = self.net, self.grad
+        net, grad = self.net, self._grad
         cost = self._summed_gradient(A0, Y, w, batch_total, labels)
         norm2 = float(grad @ grad)
         if not (math.isfinite(cost) and math.isfinite(norm2)):
@@ -311,6 +338,16 @@ class Trainer:
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
         lr = self._rate(self.step)
+        if self._plain_sgd and 0 < lr and math.isfinite(lr * lr * norm2):
+            # θ ← θ − α g with the gradient buffer as the step (α g is finite: its norm is): two
+            # passes instead of the optimizer's four (scratch, norm check, update); the same
+            # arithmetic as the seed's update_parameters, bit for bit. ``grad`` undoes α on access.
+            grad *= lr
+            self._grad_scale = lr
+            net.params -= grad
+            self.optimizer.t += 1
+            self.step += 1
+            return cost, float(self._reduced[-1])
         try:  # the optimizer refuses a step that overflows, before applying it
             self.optimizer.step(net.params, grad, lr)
         except DivergenceError as exc:
@@ -329,25 +366,35 @@ class Trainer:
     def _rate(self, step: int) -> float:
         """The schedule's learning rate for update number ``step`` (0 for the first), checked."""
         value = self.schedule(step)
+        if type(value) is float and 0 <= value < math.inf:  # the common case, without the ABC checks below
+            self._last_rate = (step, value)
+            return value
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
             raise InputTypeError(f"learning_rate: the schedule returned {describe(value)} at step {step}; expected a number")
         value = float(value)
         if not (math.isfinite(value) and value >= 0):
             raise ValidationError(f"learning_rate: the schedule returned {value} at step {step}; expected a finite number >= 0")
+        self._last_rate = (step, value)
         return value
 
     @property
     def _lr(self) -> float:
         """The learning rate of the last step taken (of the first, before any)."""
-        return self._rate(max(self.step - 1, 0))
+        step = max(self.step - 1, 0)
+        return self._last_rate[1] if self._last_rate[0] == step else self._rate(step)
 
     # ----------------------------------------------------------------- an epoch
     def _batches(self, m: int):
-        """Row indices of each global mini-batch (None = the whole data set, in order)."""
+        """Rows of each global mini-batch: None = the whole data set, a slice = rows in order,
+        an index array = shuffled rows."""
         if self.batch_size is None or self.batch_size >= m:
             yield None  # the full batch: shuffling cannot change a sum
             return
-        order = self.rng.permutation(m) if self.shuffle else np.arange(m)
+        if not self.shuffle:
+            for start in range(0, m, self.batch_size):
+                yield slice(start, min(start + self.batch_size, m))
+            return
+        order = self.rng.permutation(m)
         for start in range(0, m, self.batch_size):
             yield order[start : start + self.batch_size]
 
@@ -361,6 +408,8 @@ class Trainer:
         size = self.comm.size
         if size == 1:
             return idx
+        if isinstance(idx, slice):
+            idx = np.arange(idx.start, idx.stop)
         b = data.m if idx is None else idx.size
         if data.sharded:
             if idx is None:
@@ -381,14 +430,14 @@ class Trainer:
     def _run_epoch(self, data: Dataset, stop: _StopFlag, batch_callbacks: list[Callback]) -> dict[str, float]:
         mean_loss, total, correct = math.nan, 0.0, 0.0
         for idx in self._batches(data.m):
-            b = data.m if idx is None else idx.size
+            b = data.m if idx is None else (idx.stop - idx.start if isinstance(idx, slice) else idx.size)
             w = data.w_all
             batch_total = float(b if w is None else (w.sum() if idx is None else w[idx].sum()))
             if batch_total == 0:  # every example weighs 0: nothing to learn, and c = w / 0 is undefined
                 continue  # (the same global batch on every rank: all skip it)
             rows = self._shard(idx, data)
             A0, Y, w = self._batch(data, rows)
-            labels = data.labels if data.labels is None or rows is None else data.labels[rows]
+            labels = _rows_of(data.labels, rows)
             cost, right = self._train_step(A0, Y, w, batch_total, labels)
             total += batch_total
             # running weighted mean: Σ cost·b would overflow for finite costs near the float maximum
@@ -413,12 +462,12 @@ class Trainer:
         total = float(data.m if data.w is None else data.w.sum())
         with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
             for start in range(0, data.m, _EVAL_CHUNK):
-                idx = None if data.m <= _EVAL_CHUNK else np.arange(start, min(start + _EVAL_CHUNK, data.m))
+                idx = None if data.m <= _EVAL_CHUNK else slice(start, min(start + _EVAL_CHUNK, data.m))
                 A0, Y, w = self._batch(data, idx)
                 coef = 1.0 / total if w is None else w / total
                 cache = net.forward_columns(A0, self._cache(A0.shape[1]))
                 cost += net.cost_columns(cache, Y, coef)
-                labels = data.labels if data.labels is None or idx is None else data.labels[idx]
+                labels = _rows_of(data.labels, idx)
                 correct += _correct(net, cache.A[net.n_layers], Y, labels)
         if not math.isfinite(cost):
             raise DivergenceError(
@@ -547,15 +596,15 @@ class Trainer:
         state = {"cost": math.nan, "correct": 0.0, "started": time.perf_counter()}
         batch_total = float(data.m if data.w is None else data.w_all.sum())
         rows = self._shard(None, data) if self.comm.size > 1 else None
-        labels = data.labels if data.labels is None or rows is None else data.labels[rows]
+        labels = _rows_of(data.labels, rows)
 
         def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
             np.copyto(params, x, casting="unsafe")
             cost = self._summed_gradient(*self._batch(data, rows), batch_total, labels)
-            if not (math.isfinite(cost) and np.isfinite(self.grad).all()):
+            if not (math.isfinite(cost) and np.isfinite(self._grad).all()):
                 raise DivergenceError("L-BFGS met a non-finite cost or gradient; the last finite parameters were kept")
             state["cost"], state["correct"] = cost, float(self._reduced[-1])
-            return cost, self.grad.astype(np.float64)
+            return cost, self._grad.astype(np.float64)
 
         def on_iteration(x: np.ndarray) -> bool:
             np.copyto(params, x, casting="unsafe")
@@ -628,6 +677,7 @@ class Trainer:
             ) from None
 
     def _restore(self, state: dict[str, Any]) -> None:
+        self._last_rate = (-1, math.nan)  # the restored schedule decides again
         self.epoch = check_positive_int(state["epoch"], "state['epoch']", minimum=0)
         self.step = check_positive_int(state["step"], "state['step']", minimum=0)
         self.optimizer.load_state_dict(state["optimizer"])
@@ -721,17 +771,30 @@ class _GlobalBatchMasks:
                 self._draw(layer_sizes[l], self.dtype)
 
 
+def _rows_of(labels: np.ndarray | None, rows: np.ndarray | slice | None) -> np.ndarray | None:
+    """The accuracy targets (:attr:`Dataset.labels`, examples along the last axis) of ``rows``."""
+    return labels if labels is None or rows is None else labels[..., rows]
+
+
+_COLUMNS: dict[int, np.ndarray] = {}  # arange(m) per batch size, for picking each column's true-class output
+
+
 def _correct(net: Network, A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
-    """How many examples (columns) the output A classifies right against targets Y (class ``labels``)."""
+    """How many examples (columns) the output A classifies right: ``labels`` are the true classes
+    (multiclass, shape (m,)) or which targets are positive (binary and multilabel, like Y)."""
     task = net.task
     if task == "regression":
         return 0.0
     if task == "multiclass":
         # right when the true class's output is the column's maximum (an arg max over axis 0
         # would copy A; these are (m,) vectors)
-        true_score = np.take_along_axis(A, labels[np.newaxis, :], axis=0)[0]
+        m = A.shape[1]
+        columns = _COLUMNS.get(m)
+        if columns is None:
+            columns = _bounded(_COLUMNS)[m] = np.arange(m)
+        true_score = A[labels, columns]
         return float(np.count_nonzero(true_score >= np.maximum.reduce(A, axis=0)))
-    hits = (A > 0.5) == (Y > 0.5)
+    hits = np.equal(A > 0.5, labels)
     return float(np.count_nonzero(hits.all(axis=0)) if task == "multilabel" else np.count_nonzero(hits))
 
 
