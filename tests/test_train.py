@@ -317,6 +317,19 @@ def test_trainer_grad_is_the_last_steps_gradient_for_every_optimizer(rng):
             np.testing.assert_array_equal(after, before - 0.3 * expected)
 
 
+def test_a_large_sgd_update_applied_in_chunks_is_the_plain_update(rng):
+    """Above 4 chunks of parameters the SGD step runs chunk by chunk: same numbers, bit for bit."""
+    from backprop.train import trainer as trainer_module
+
+    X, y = rng.normal(size=(8, 300)), rng.normal(size=(8, 2))
+    net = bp.Network([300, 1000, 2], ["tanh", "identity"], "mse", seed=0)
+    assert net.n_params > 4 * trainer_module._CHUNK
+    before = net.params.copy()
+    _, grad = net.cost_and_gradient(X, y)
+    net.fit(X, y, optimizer="sgd", learning_rate=0.05, epochs=1, batch_size=None)
+    np.testing.assert_array_equal(net.params, before - 0.05 * grad)
+
+
 def test_sgd_counts_its_updates_and_its_state_resumes(rng):
     X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
     net = bp.Network([2, 3, 1], ["tanh", "sigmoid"], "bce", seed=0)

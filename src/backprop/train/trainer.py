@@ -342,9 +342,8 @@ class Trainer:
             # θ ← θ − α g with the gradient buffer as the step (α g is finite: its norm is): two
             # passes instead of the optimizer's four (scratch, norm check, update); the same
             # arithmetic as the seed's update_parameters, bit for bit. ``grad`` undoes α on access.
-            grad *= lr
+            _descend(net.params, grad, lr)
             self._grad_scale = lr
-            net.params -= grad
             self.optimizer.t += 1
             self.step += 1
             return cost, float(self._reduced[-1])
@@ -697,6 +696,23 @@ class Trainer:
             best_epoch, "state['early_stopping']['best_epoch']", minimum=0)
         if stopping.get("best_params") is not None:
             np.copyto(self._best, np.asarray(stopping["best_params"]), casting="same_kind")
+
+
+_CHUNK = 1 << 16  # elements per chunk of a large SGD update (256–512 KiB: stays in L2)
+
+
+def _descend(params: np.ndarray, grad: np.ndarray, lr: float) -> None:
+    """θ ← θ − α g in place, leaving α g in ``grad``; chunk by chunk for large vectors, so each
+    chunk of α g is still in cache when θ reads it (W3's 25 M parameters: 13.0 ms against 15.5)."""
+    if params.size <= 4 * _CHUNK:
+        grad *= lr
+        params -= grad
+        return
+    for start in range(0, params.size, _CHUNK):
+        step = grad[start : start + _CHUNK]
+        step *= lr
+        chunk = params[start : start + _CHUNK]
+        chunk -= step
 
 
 _MAX_SHAPES = 16  # buffers kept per distinct batch size (sharded data gives varying local sizes)
