@@ -235,3 +235,20 @@ def test_pickled_network_keeps_weights_as_views_of_params(copier, rng):
     assert pickle.loads(pickle.dumps(net))._grad_memo is None
     clone.params[:] = 0  # a change of the flat vector is a change of the network
     np.testing.assert_array_equal(clone.predict_proba(rng.normal(size=(2, 3))), np.full((2, 2), 0.5))
+
+
+def test_finiteness_check_survives_a_sum_that_overflows():
+    """Inputs are checked by one sum (finite sum ⟹ finite entries); a sum that overflows on
+    finite inputs falls back to an exact check instead of rejecting them."""
+    from backprop.core.validation import as_float_matrix
+
+    huge = np.full((3, 2), np.finfo(np.float32).max, dtype=np.float32)  # Σ = inf, every entry finite
+    assert as_float_matrix(huge, "X") is huge
+    for bad in (np.inf, -np.inf, np.nan):
+        X = huge.copy()
+        X[1, 0] = bad
+        with pytest.raises(bp.ValidationError, match="X: expected finite values, received 1 NaN or inf entries"):
+            as_float_matrix(X, "X")
+    mixed = np.array([[np.inf, 1.0], [-np.inf, 2.0]])  # inf − inf = NaN in the sum: still caught, both counted
+    with pytest.raises(bp.ValidationError, match="received 2 NaN or inf"):
+        as_float_matrix(mixed, "X")

@@ -112,9 +112,12 @@ def as_float_matrix(
     if target.kind != "f":
         raise InputTypeError(f"dtype: expected a floating-point dtype, received {target}")
     arr = arr.astype(target, copy=False)
-    # max and min propagate NaN and expose ±inf: two reductions, no temporary of X's size
-    # (np.isfinite(X).all() would allocate one boolean per entry); count only on failure.
-    if not (np.isfinite(arr.max()) and np.isfinite(arr.min())):
+    # A finite sum means every entry is finite (NaN and ±inf propagate through it): one pass and no
+    # temporary of X's size (np.isfinite(X).all() would allocate a boolean per entry). A sum that
+    # overflows is checked again entry by entry (max and min propagate NaN and expose ±inf).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not (np.isfinite(total) or (np.isfinite(arr.max()) and np.isfinite(arr.min()))):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValidationError(f"{name}: expected finite values, received {bad} NaN or inf entries")
     return arr
