@@ -7,7 +7,7 @@ The seed's network (2 → 4 tanh → 1 sigmoid, the 400 flower points, full-batc
 descent at lr 1.2, float64), trained from the course's initialisation; µs per iteration,
 median of interleaved repetitions, and the ratio engine ÷ textbook (target ≤ 1.0).
 Two like-for-like pairs: the cost J evaluated every iteration (as the course's nn_model
-does), and every 1000th iteration (as ``backprop demo`` prints it). This is run.py's W1
+does), and every 1000th iteration (as ``backprop demo`` prints it; the demo itself runs ``Network.fit``). This is run.py's W1
 with only those rows; ``python benchmarks/run.py --workloads W1`` adds the peers.
 """
 
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     impls = [
         Impl("engine, J every iteration", w1_seed.backprop_engine(P, 1), "ours", ref=True, units=a.iterations),
         Impl("textbook, J every iteration", w1_seed.textbook(P, 1), "peer", units=a.iterations),
-        Impl(f"engine, J every {c}th (backprop demo)", w1_seed.backprop_engine(P, c), "ours", units=a.iterations),
+        Impl(f"engine, J every {c}th", w1_seed.backprop_engine(P, c), "ours", units=a.iterations),
         Impl(f"textbook, J every {c}th", w1_seed.textbook(P, c), "peer", units=a.iterations),
         Impl("Network.fit(batch_size=None)", w1_seed.backprop_fit(P), "ours", units=a.iterations),
     ]
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
             continue
         print(f"  {r.name:40s} {r.median * 1e6:7.2f}   [{r.min * 1e6:.2f} … {r.max * 1e6:.2f}]")
     pairs = [("engine, J every iteration", "textbook, J every iteration"),
-             (f"engine, J every {c}th (backprop demo)", f"textbook, J every {c}th")]
+             (f"engine, J every {c}th", f"textbook, J every {c}th")]
     for ours, theirs in pairs:
         if by[ours].median and by[theirs].median:
             ratio = by[ours].median / by[theirs].median

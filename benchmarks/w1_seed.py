@@ -11,8 +11,8 @@ What each row does per iteration (the "cost" column says when J is evaluated):
 
 - backprop engine loop: ``forward_columns`` into a preallocated cache,
   ``cost_columns``, ``backward_columns`` into a preallocated gradient, and an in-place
-  update ``params -= lr * grad`` on the flat vector (the loop of
-  ``backprop.cli.demo._train_full_batch``).
+  update ``params -= lr * grad`` on the flat vector: the loop a user writes over the
+  engine methods. ``backprop demo`` calls ``Network.fit``, the next row.
 - textbook numpy: the seed's code as the course writes it (``forward_propagation``
   with ``1/(1+np.exp(-z))``, ``compute_cost``, ``backward_propagation`` as in the seed,
   ``update_parameters`` returning new arrays).
@@ -420,7 +420,7 @@ def impls(P: dict[str, Any], peers: set[str], threads: int, prototypes: bool = T
     c = P["cost_every"]
     rows: list[tuple[str, Callable, str, str, bool]] = [
         ("backprop engine loop", backprop_engine(P, 1), "ours", "J every iter", True),
-        ("backprop engine loop, as `backprop demo`", backprop_engine(P, c), "ours", f"J every {c}th iter", False),
+        ("backprop engine loop, J every 1000th", backprop_engine(P, c), "ours", f"J every {c}th iter", False),
         ("backprop Network.fit", backprop_fit(P), "ours", "fit(optimizer='sgd', batch_size=None, shuffle=False)", False),
     ]
     if "numpy" in peers:
