@@ -207,8 +207,8 @@ def test_lbfgs_ftol_is_separate_from_gtol():
 
 # ------------------------------------------------------------------ the fast update paths
 # Every rule either proves its step finite from bounds on its state and applies it chunk by chunk,
-# or writes the whole step to scratch and checks its norm first. These tests hold the rules to
-# their formulas on both paths.
+# or writes the whole step to scratch and checks its norm first. Adam keeps its moments rescaled
+# (m/(1 − β₁), v/(1 − β₂)). These tests hold the rules to their formulas on both paths.
 ALL_RULES = {
     "sgd": lambda: optim.GradientDescent(),
     "momentum": lambda: optim.Momentum(momentum=0.8),
@@ -223,6 +223,7 @@ if SklearnAdam is not None:
         "sklearn_sgd": lambda: SklearnSGD(momentum=0.8, nesterov=False),
         "sklearn_nesterov": lambda: SklearnSGD(momentum=0.8, nesterov=True),
     })
+ADAM_RULES = [name for name in ("adam", "adamw", "sklearn_adam") if name in ALL_RULES]
 
 
 def _gradients(rng, n, steps, dtype=np.float64):
@@ -298,6 +299,39 @@ def test_chunking_and_grad_sq_norm_change_no_bit(name, rng):
         np.testing.assert_array_equal(other, results[0])
 
 
+@pytest.mark.parametrize("name", ADAM_RULES)
+def test_adam_state_dict_is_torchs_m_and_v(name, rng):
+    """exp_avg and exp_avg_sq are torch's m and v (to rounding), whatever form the moments are held in."""
+    n, steps = 50, 40
+    p0 = rng.normal(size=n)
+    grads = _gradients(rng, n, steps)
+    opt = ALL_RULES[name]()
+    _run(opt, p0, grads, [0.01] * steps)
+    _, m, v = _textbook(name, p0, grads, [0.01] * steps)
+    state = opt.state_dict()
+    np.testing.assert_allclose(state["state"]["exp_avg"], m, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(state["state"]["exp_avg_sq"], v, rtol=1e-13, atol=0)
+    assert state["internal"]["form"] == "scaled"
+
+
+def test_adam_state_dict_matches_torch_optim_adam(rng):
+    torch = pytest.importorskip("torch")
+    n, steps = 30, 25
+    p0 = rng.normal(size=n)
+    grads = _gradients(rng, n, steps)
+    param = torch.nn.Parameter(torch.from_numpy(p0.copy()))
+    ref = torch.optim.Adam([param], lr=0.01, betas=(0.8, 0.95))
+    for g in grads:
+        param.grad = torch.from_numpy(g.copy())
+        ref.step()
+    opt = ALL_RULES["adam"]()
+    p = _run(opt, p0, grads, [0.01] * steps)
+    state, torch_state = opt.state_dict()["state"], ref.state[param]
+    np.testing.assert_allclose(p, param.detach().numpy(), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(state["exp_avg"], torch_state["exp_avg"].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(state["exp_avg_sq"], torch_state["exp_avg_sq"].numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(ALL_RULES))
 def test_a_state_dict_round_trip_mid_run_continues_bit_for_bit(name, dtype, rng):
@@ -323,6 +357,44 @@ def test_a_state_dict_round_trip_mid_run_continues_bit_for_bit(name, dtype, rng)
     resumed = _run(second, p, grads[k:], lrs[k:], give_norm=True)
     np.testing.assert_array_equal(resumed, expected)
     assert all(a.dtype == dtype for a in second.state_dict()["state"].values())
+
+
+def test_adam_loads_torch_form_moments_without_internal_and_continues_to_rounding(rng):
+    """A state holding only exp_avg/exp_avg_sq (torch's, an older checkpoint's) is converted."""
+    n, steps, k = 100, 30, 12
+    p0 = rng.normal(size=n)
+    grads = _gradients(rng, n, steps)
+    lrs = [0.01] * steps
+    expected = _run(optim.Adam(), p0, grads, lrs)
+    first = optim.Adam()
+    p = _run(first, p0, grads[:k], lrs[:k])
+    state = first.state_dict()
+    del state["internal"]
+    second = optim.Adam()
+    second.load_state_dict(state)
+    np.testing.assert_allclose(_run(second, p, grads[k:], lrs[k:]), expected, rtol=0, atol=1e-13)
+    # an edited exp_avg wins over the internal arrays it no longer matches
+    state = first.state_dict()
+    state["state"]["exp_avg"] = state["state"]["exp_avg"] * 2
+    third = optim.Adam()
+    third.load_state_dict(state)
+    np.testing.assert_allclose(third.state_dict()["state"]["exp_avg"], state["state"]["exp_avg"], rtol=1e-15)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ({"form": "other", "bounds": [0, 0]}, bp.ValidationError, "form"),
+    ({"form": "scaled", "bounds": [0]}, bp.ValidationError, "bounds"),
+    ({"form": "scaled", "bounds": [0, -1]}, bp.ValidationError, "bounds"),
+    ({"form": "scaled", "bounds": [0, 0], "exp_avg": np.zeros(3)}, bp.ShapeError, r"\['internal'\]\['exp_avg'\]"),
+    ([1, 2], bp.InputTypeError, "internal"),
+])
+def test_adam_refuses_a_malformed_internal_state(bad, error, match, rng):
+    opt = optim.Adam()
+    opt.step(np.zeros(5), rng.normal(size=5), 0.01)
+    state = opt.state_dict()
+    state["internal"] = bad
+    with pytest.raises(error, match=match):
+        optim.Adam().load_state_dict(state)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -414,7 +486,36 @@ def test_a_step_applied_unchecked_is_the_step_the_checked_path_would_apply(name,
                 skipped += bool(n * bound * bound <= opt._limit)
                 assert outcomes[0] == outcomes[1], (case, lr, kind)
                 assert p.tobytes() == q.tobytes(), (case, lr, kind)
-    assert skipped >= 40 or "adam" in name  # the unchecked path was exercised (Adam's steps are still checked)
+    assert skipped >= 40 or name == "adamw"  # the unchecked path was exercised (AdamW's step is always checked)
+
+
+@pytest.mark.parametrize("name", ADAM_RULES)
+def test_adam_moments_that_would_overflow_rescaled_go_back_to_torchs_form(name):
+    """float32 gradients ~5e18: v = (1 − β₂) Σ β₂ʲ g² stays finite (~5e36) but v/(1 − β₂) would
+    not. The moments switch to torch's form (no spurious DivergenceError, no silent zero step),
+    follow the formula, and switch back once the bounds have decayed."""
+    rng = np.random.default_rng(3)
+    n, b2 = 8, 0.99
+    opt = {"adam": optim.Adam, "adamw": optim.AdamW, "sklearn_adam": SklearnAdam}[name](beta_1=0.8, beta_2=b2)
+    opt.chunk_size = 4
+    p0 = rng.normal(size=n).astype(np.float32)
+    signs = rng.choice([-1.0, 1.0], size=(30, n))
+    grads = [(s * rng.uniform(4e18, 6e18, n)).astype(np.float32) for s in signs]
+    grads += [rng.normal(size=n).astype(np.float32) for _ in range(800)]
+    lrs = [0.01] * len(grads)
+    p = p0.copy()
+    forms = []
+    for g, lr in zip(grads, lrs):
+        with np.errstate(over="raise", invalid="raise"):
+            opt.step(p, g, lr)
+        forms.append(opt._scaled)
+        if len(forms) == 30:
+            v = opt.state_dict()["state"]["exp_avg_sq"]
+            assert np.isfinite(v).all() and v.max() > 1e36  # held rescaled it would have overflowed
+    assert not any(forms[1:30]) and forms[-1]  # torch's form while the gradients are huge, rescaled after
+    expected, _, v = _textbook(name, p0.astype(np.float64), [g.astype(np.float64) for g in grads], lrs, b2=b2, wd=0.01)
+    np.testing.assert_allclose(p, expected, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(opt.state_dict()["state"]["exp_avg_sq"], v, rtol=1e-4)
 
 
 @pytest.mark.parametrize("name", sorted(ALL_RULES))

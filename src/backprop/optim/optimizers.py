@@ -405,11 +405,21 @@ class Adam(Optimizer):
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − (α / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
     Defaults α = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+
+    Internally the moments are held rescaled, m̃ = m / (1 − β₁) and ṽ = v / (1 − β₂), so that
+    m̃ ← β₁ m̃ + g and ṽ ← β₂ ṽ + g² take two and three passes (not three and four) and the
+    step is c · m̃ / (√ṽ + ε′), the bias corrections folded into the scalars c and ε′: ten
+    passes in all. Same numbers up to rounding. ṽ is 1/(1 − β₂) times v, so it could overflow
+    where v does not: when the bounds kept on m̃ and ṽ come near the dtype's range the moments
+    go back to torch's form (and its twelve passes) until they shrink again.
+    :meth:`state_dict` gives m and v as torch does (``exp_avg``, ``exp_avg_sq``) and the moments
+    as held (``internal``), with which a resumed run continues bit for bit.
     """
 
     name = "adam"
     default_learning_rate = 0.001
     _state_names = ("exp_avg", "exp_avg_sq")
+    _needs_grad_sq_norm = True  # the bounds decide the moments' form before they are updated
 
     def __init__(self, learning_rate: Any = None, beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8):
         super().__init__(learning_rate)
@@ -420,30 +430,142 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "eps": self.eps}
 
-    def _step_constants(self, lr: float, bc1: float, bc2: float) -> tuple[float, float]:
-        """(c, ε′) with the step c · m / (√v + ε′) (bc = 1 − βᵗ)."""
+    def reset(self) -> None:
+        super().reset()
+        self._scaled = True  # the moments are held as m̃, ṽ (else as torch holds them: m, v)
+        # ≥ max |m̃| and ≥ max ṽ, in the rescaled units whatever the form held
+        self._exp_avg_bound = 0.0
+        self._exp_avg_sq_bound = 0.0
+
+    def _step_constants(self, lr: float, bc1: float, bc2: float, scaled: bool) -> tuple[float, float]:
+        """(c, ε′) with the step c · m / (√v + ε′) for the moments as held (bc = 1 − βᵗ)."""
+        if scaled:  # (α / bc1) (1 − β₁) m̃ / (√((1 − β₂) ṽ / bc2) + ε), multiplied through by k
+            k = math.sqrt(bc2 / (1 - self.beta_2))
+            return lr * (1 - self.beta_1) * k / bc1, self.eps * k
         root = math.sqrt(bc2)
         return lr * root / bc1, self.eps * root
 
     def _prepare(self, lr, grad_sq_norm):
-        return self._step_constants(lr, 1 - self.beta_1**self.t, 1 - self.beta_2**self.t), math.inf
+        b1, b2, growth, limit = self.beta_1, self.beta_2, self._growth, self._limit
+        m_bound = self._exp_avg_bound = (b1 * self._exp_avg_bound + math.sqrt(grad_sq_norm)) * growth
+        v_bound = self._exp_avg_sq_bound = (b2 * self._exp_avg_sq_bound + grad_sq_norm) * growth
+        scaled = m_bound <= limit and v_bound <= limit
+        if scaled != self._scaled:
+            self._convert_moments(scaled)
+        c, eps = self._step_constants(lr, 1 - b1**self.t, 1 - b2**self.t, scaled)
+        # √ṽ ≥ 0, so |m̃ᵢ| / (√ṽᵢ + ε′) ≤ max |m̃| / ε′ (ε′ as the dtype rounds it: a normal number)
+        if not (scaled and eps >= self._tiny):
+            return (c, eps), math.inf
+        quotient = m_bound / eps * growth * growth
+        return (c, eps), c * quotient if c <= limit and quotient <= limit else math.inf
+
+    def _convert_moments(self, scaled: bool) -> None:
+        """Rescale the moments in place between the two forms (m̃ = m / (1 − β₁), ṽ = v / (1 − β₂))."""
+        m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
+        if scaled:
+            m /= 1 - self.beta_1
+            v /= 1 - self.beta_2
+        else:
+            m *= 1 - self.beta_1
+            v *= 1 - self.beta_2
+        self._scaled = scaled
 
     def _direction(self, p, g, s, state, constants):
         m, v = state
         c, eps = constants
-        # m += (1 − β₁)(g − m);  v += (1 − β₂)(g² − v)
-        np.subtract(g, m, out=s)
-        s *= 1 - self.beta_1
-        m += s
-        np.multiply(g, g, out=s)
-        s -= v
-        s *= 1 - self.beta_2
-        v += s
+        if self._scaled:  # m̃ ← β₁ m̃ + g;  ṽ ← β₂ ṽ + g²
+            m *= self.beta_1
+            m += g
+            np.multiply(g, g, out=s)
+            v *= self.beta_2
+            v += s
+        else:  # m += (1 − β₁)(g − m);  v += (1 − β₂)(g² − v)
+            np.subtract(g, m, out=s)
+            s *= 1 - self.beta_1
+            m += s
+            np.multiply(g, g, out=s)
+            s -= v
+            s *= 1 - self.beta_2
+            v += s
         np.sqrt(v, out=s)
         s += eps
         np.divide(m, s, out=s)
         s *= c
         return s
+
+    # ------------------------------------------------------------------ state in torch's form
+    def state_dict(self) -> dict[str, Any]:
+        """As :meth:`Optimizer.state_dict`, the moments as torch keeps them (m, v), plus ``internal``:
+        the form held (``"scaled"``: then the arrays m̃ and ṽ too) and the bounds, so that
+        :meth:`load_state_dict` continues bit for bit (m → m̃ does not round-trip exactly)."""
+        state = super().state_dict()
+        internal: dict[str, Any] = {"form": "scaled" if self._scaled else "torch",
+                                    "bounds": [_finite_or_none(self._exp_avg_bound),
+                                               _finite_or_none(self._exp_avg_sq_bound)]}
+        arrays = state["state"]
+        if self._scaled and arrays:
+            internal["exp_avg"], internal["exp_avg_sq"] = arrays["exp_avg"], arrays["exp_avg_sq"]
+            arrays = {"exp_avg": internal["exp_avg"] * (1 - self.beta_1),
+                      "exp_avg_sq": internal["exp_avg_sq"] * (1 - self.beta_2)}
+            state["state"] = arrays
+        state["internal"] = internal
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, or torch's ``exp_avg``/``exp_avg_sq``.
+
+        ``state['internal']`` is used when its arrays give exactly ``exp_avg`` and ``exp_avg_sq``
+        (so an edited or foreign state is never overridden); otherwise m and v are converted.
+        """
+        super().load_state_dict(state)
+        arrays = self._state
+        if not arrays:
+            return
+        self._scaled = False  # the arrays loaded are m and v
+        internal = state.get("internal")
+        if internal is None:
+            return
+        if not isinstance(internal, dict):
+            raise InputTypeError(f"state['internal']: expected a dict, received {describe(internal)}")
+        form, bounds = internal.get("form"), internal.get("bounds")
+        if form not in ("scaled", "torch"):
+            raise ValidationError(f"state['internal']['form']: expected 'scaled' or 'torch', received {describe(form)}")
+        if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(
+                b is None or (isinstance(b, Real) and not isinstance(b, bool) and b >= 0) for b in bounds)):
+            raise ValidationError(f"state['internal']['bounds']: expected two numbers >= 0 or None, received "
+                                  f"{describe(bounds)}")
+        m, v = arrays["exp_avg"], arrays["exp_avg_sq"]
+        if form == "scaled":
+            held = {}
+            for key, torch_form, scale in (("exp_avg", m, 1 - self.beta_1), ("exp_avg_sq", v, 1 - self.beta_2)):
+                array = np.asarray(internal.get(key))
+                if array.shape != torch_form.shape or array.dtype.kind not in "fiu":
+                    raise ShapeError(f"state['internal'][{key!r}]: expected an array of numbers of shape "
+                                     f"{torch_form.shape} like state['state'][{key!r}], received {describe(array)}")
+                if array.dtype != torch_form.dtype or not np.array_equal(array * scale, torch_form):
+                    return  # not the moments these were computed from: keep m and v
+                held[key] = array.copy()
+            m, v = held["exp_avg"], held["exp_avg_sq"]
+            self._state = held
+            self._scaled = True
+        # The bounds decide when the form changes, so a resumed run needs the same ones; they are
+        # taken only when they bound these arrays.
+        unit_m, unit_v = (1.0, 1.0) if form == "scaled" else (1 - self.beta_1, 1 - self.beta_2)
+        m_bound, v_bound = (math.inf if b is None else float(b) for b in bounds)
+        if m_bound >= _max_abs(m) / unit_m and v_bound >= _nonnegative_max(v) / unit_v:
+            self._exp_avg_bound, self._exp_avg_sq_bound = m_bound, v_bound
+        else:
+            self._exp_avg_bound, self._exp_avg_sq_bound = _max_abs(m) / unit_m, _nonnegative_max(v) / unit_v
+
+    def _bounds_from_state(self):
+        arrays = self._state
+        if "exp_avg" in arrays and "exp_avg_sq" in arrays:
+            self._exp_avg_bound = _max_abs(arrays["exp_avg"]) / (1 - self.beta_1)
+            self._exp_avg_sq_bound = _nonnegative_max(arrays["exp_avg_sq"]) / (1 - self.beta_2)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 class AdamW(Adam):

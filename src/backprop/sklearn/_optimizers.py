@@ -24,12 +24,16 @@ class SklearnAdam(Adam):
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − α √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε).
 
-    The moments are :class:`~backprop.optim.Adam`'s; only the step's two constants differ.
+    The moments are held as :class:`~backprop.optim.Adam` holds them (rescaled); only the
+    step's two constants differ.
     """
 
     name = "sklearn_adam"
 
-    def _step_constants(self, lr, bc1, bc2):
+    def _step_constants(self, lr, bc1, bc2, scaled):
+        if scaled:  # α √bc2 / bc1 · (1 − β₁) m̃ / (√(1 − β₂) √ṽ + ε), divided through by √(1 − β₂)
+            root = math.sqrt(1 - self.beta_2)
+            return lr * math.sqrt(bc2) * (1 - self.beta_1) / (bc1 * root), self.eps / root
         return lr * math.sqrt(bc2) / bc1, self.eps
 
 
