@@ -4,7 +4,7 @@ Adam's update is a handful of elementwise passes over four vectors of the model'
 (θ, g, m, v); at W2's size they are ~0.9 MiB each, so a pass runs at cache bandwidth and the
 cost is the number of passes times the bytes. Candidates, all in place and allocation-free:
 
-- ``Adam12``: what the library and the benchmark's engine loop do now (12–13 passes):
+- ``Adam12``: what the library did before (the benchmark's engine loop still does; 12–13 passes):
   ``m += (1−β1)(g − m)``, ``v += (1−β2)(g² − v)``, ``θ −= lr/bc1 · m / (√v/√bc2 + ε)``.
 - ``Adam10``: keep the moments rescaled, ``m̃ = m/(1−β1)`` and ``ṽ = v/(1−β2)``; then
   ``m̃ = β1 m̃ + g`` (2 passes), ``ṽ = β2 ṽ + g²`` (3) and the step folds the constants:
@@ -15,6 +15,14 @@ cost is the number of passes times the bytes. Candidates, all in place and alloc
   Python pays ten calls per chunk.
 
 Run ``python benchmarks/proposals/fast_adam.py`` to time them (µs per step, median).
+
+Applied: ``backprop.optim.Adam`` (and AdamW, scikit-learn's Adam) now hold the moments as
+``Adam10`` does and apply the step in 64 Ki-element chunks as ``Adam10Blocked`` does, with what a
+library needs on top (``ENGINE.md`` section 3b): a chunk is applied before the others are known
+finite only when bounds kept on the moments prove the whole step finite (else the step is
+checked whole, one dot product, and refused untouched); the moments go back to torch's form when
+ṽ = v/(1 − β₂) could overflow; ``state_dict`` still gives torch's m and v. The library's
+before/after numbers: ``benchmarks/proposals/optim_speed.py``.
 """
 
 from __future__ import annotations
@@ -106,13 +114,12 @@ def _bench(n=235_146, steps=200, repeats=7):
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal(n).astype(np.float32) * 1e-2 for _ in range(4)]
     p0 = rng.standard_normal(n).astype(np.float32)
-    makers = {"Adam12 (now)": lambda: Adam12(n), "Adam10": lambda: Adam10(n)}
+    makers = {"Adam12 (before)": lambda: Adam12(n), "Adam10": lambda: Adam10(n)}
     for chunk in (4096, 16384, 65536):
         makers[f"Adam10Blocked chunk={chunk}"] = lambda chunk=chunk: Adam10Blocked(n, chunk=chunk)
     try:
         from backprop.optim import Adam
 
-        lib = Adam()
         makers["backprop.optim.Adam"] = lambda: _LibAdam(Adam())
     except ImportError:
         pass
@@ -126,7 +133,7 @@ def _bench(n=235_146, steps=200, repeats=7):
                 opt.step(p, grads[i % 4])
             results[name].append((time.perf_counter() - t0) / steps)
             finals[name] = p
-    ref = finals["Adam12 (now)"]
+    ref = finals["Adam12 (before)"]
     for name, ts in results.items():
         diff = float(np.max(np.abs(finals[name] - ref)) / np.max(np.abs(ref - p0)))
         print(f"{name:32s} {statistics.median(ts) * 1e6:8.1f} µs/step  [{min(ts) * 1e6:.1f} … {max(ts) * 1e6:.1f}]"

@@ -7,9 +7,16 @@ is created at the first step, lives in flat arrays of the parameters' dtype and
 survives between calls, so ``partial_fit`` continues where the last call stopped.
 
 The update rules are ``torch.optim``'s (same hyperparameters, same results to
-rounding); each class's docstring writes its rule. Every update runs in a fixed
-number of whole-vector numpy passes into preallocated buffers: no per-layer loop,
-no allocation after the first step.
+rounding); each class's docstring writes its rule. Every update is a fixed number of
+elementwise numpy passes into preallocated buffers: no per-layer loop, no allocation
+after the first step.
+
+A step with a non-finite entry is never applied. Each rule keeps upper bounds on the
+size of its state (Python floats, advanced from ‖grad‖² at every step); when they
+prove every entry of this step finite, the step is computed and applied
+``chunk_size`` elements at a time, so its passes over a chunk stay in cache. Otherwise
+the whole step is written to a scratch vector, its norm is checked (one dot product)
+and it is applied only if finite: the parameters then stay the last finite ones.
 """
 
 from __future__ import annotations
@@ -43,6 +50,11 @@ __all__ = [
     "get_optimizer",
 ]
 
+# A bound counts as safely finite when it is at most finfo.max · _HEADROOM, and a step of n entries
+# each at most S is applied unchecked when n·S² is: the factor absorbs the rounding of the bounds,
+# of the caller's ‖grad‖² and of a float32 dot product over millions of entries.
+_HEADROOM = 1.0 / 64
+
 
 def _check_beta(value: Any, name: str) -> float:
     value = check_positive_float(value, name, allow_zero=True)
@@ -51,35 +63,76 @@ def _check_beta(value: Any, name: str) -> float:
     return value
 
 
+def _max_abs(array: np.ndarray) -> float:
+    """max |array| as a Python float; inf when it holds a NaN, 0 when it is empty."""
+    if array.size == 0:
+        return 0.0
+    top = max(float(array.max()), -float(array.min()))
+    return math.inf if math.isnan(top) else top
+
+
+def _nonnegative_max(array: np.ndarray) -> float:
+    """max(array) when every entry is >= 0 (a second moment); inf otherwise (a negative entry, a NaN)."""
+    if array.size == 0:
+        return 0.0
+    low, top = float(array.min()), float(array.max())
+    return top if low >= 0 and not math.isnan(top) else math.inf
+
+
 class Optimizer:
-    """Base class. Subclasses list their state arrays in ``_state_names`` and implement ``_direction``
-    (write the step s; :meth:`step` checks it and applies θ ← θ − s).
+    """Base class. A subclass lists its state arrays in ``_state_names`` and implements two hooks:
+
+    - ``_prepare(lr, grad_sq_norm)``: advance the scalar state (bounds, bias corrections) and
+      return ``(constants, bound)``: the constants ``_direction`` needs, and an upper bound on
+      |sᵢ| for every entry of this step s (``math.inf`` when none is known). ``grad_sq_norm``
+      is ‖g‖² (at least max gᵢ²), or None when the caller gave none and the rule does not set
+      ``_needs_grad_sq_norm``: then the step is checked, and the bounds are recomputed from the
+      state arrays (``_bounds_from_state``) at the next step that has ‖g‖²;
+    - ``_direction(p, g, s, state, constants)``: update the state arrays ``state`` (views of
+      the same part as ``p`` and ``g``) and return the step s (written into the scratch ``s``):
+      the update is θ ← θ − s.
+
+    :meth:`step` applies the step chunk by chunk when the bound proves it finite, and checks
+    its norm before applying it otherwise.
 
     ``learning_rate``: the default rate (a number or a schedule) used when the trainer is
-    given none. ``t`` counts the updates made.
+    given none. ``t`` counts the updates made. ``chunk_size``: elements per chunk.
     """
 
     name: str = ""
     default_learning_rate: float = 0.01
     _state_names: tuple[str, ...] = ()
+    # True: the rule computes ‖g‖² (a dot product) when the caller gives none; False: it checks
+    # that step instead, which costs about the same pass and no more than before grad_sq_norm.
+    _needs_grad_sq_norm: bool = False
+    # 64 Ki float32 elements are 256 KiB per vector: the four or five vectors an update touches
+    # stay in a 2 MiB L2 cache while a chunk goes through its passes.
+    chunk_size: int = 65536
 
     def __init__(self, learning_rate: Any = None):
         if learning_rate is not None:
             as_schedule(learning_rate)  # a number must be finite and > 0 (raises naming learning_rate)
         self.learning_rate = self.default_learning_rate if learning_rate is None else learning_rate
         self.explicit_learning_rate = learning_rate is not None
-        self.t = 0
-        self._scratch: np.ndarray | None = None
-        self._state: dict[str, np.ndarray] = {}
+        self.reset()
 
     def reset(self) -> None:
         """Forget all state (moments, velocities, step count)."""
         self.t = 0
-        self._state = {}
-        self._scratch = None
+        self._state: dict[str, np.ndarray] = {}
+        self._scratch: np.ndarray | None = None
+        self._scratch2: np.ndarray | None = None
+        self._bounds_stale = False  # a step without ‖g‖² left the bounds behind the state
 
-    def step(self, params: np.ndarray, grad: np.ndarray, lr: float) -> None:
-        """One update of ``params`` (1-D) from ``grad`` (same shape), in place."""
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: float, *, grad_sq_norm: float | None = None) -> None:
+        """One update of ``params`` (1-D) from ``grad`` (same shape), in place.
+
+        ``grad_sq_norm``: ‖grad‖² (e.g. ``float(grad @ grad)``, of the gradient as passed, after
+        any clipping), when the caller already computed it; it must be finite, which also says
+        that grad is. With it most steps need no norm of their own. Without it Adam's rules
+        compute it (one dot product) and the others check their step's norm (one dot product).
+        Raises :class:`DivergenceError`, leaving ``params`` as they were, when the step overflows.
+        """
         if not isinstance(params, np.ndarray) or params.ndim != 1:
             raise ShapeError(f"params: expected the 1-D flat parameter vector, received {describe(params)}")
         if params.dtype.kind != "f":
@@ -88,40 +141,93 @@ class Optimizer:
             raise ShapeError(f"grad: expected an array of shape {params.shape} like params, received {describe(grad)}")
         if not (isinstance(lr, Real) and math.isfinite(lr) and lr >= 0):
             raise ValidationError(f"lr: expected a finite number >= 0, received {describe(lr)}")
+        if grad_sq_norm is not None and not (
+            (type(grad_sq_norm) is float or (isinstance(grad_sq_norm, Real) and not isinstance(grad_sq_norm, (bool, np.bool_))))
+            and 0 <= grad_sq_norm < math.inf
+        ):
+            raise ValidationError(f"grad_sq_norm: expected ‖grad‖², a finite number >= 0, received {describe(grad_sq_norm)}")
         if self._scratch is None or self._scratch.shape != params.shape or self._scratch.dtype != params.dtype:
-            if self._state and next(iter(self._state.values())).shape != params.shape:
-                raise ShapeError(
-                    f"params: this optimizer's state has shape {next(iter(self._state.values())).shape}, "
-                    f"received {params.shape}; call reset() to use it on another network"
-                )
-            self._scratch = np.empty_like(params)
-            for key in self._state_names:
-                if key not in self._state:
-                    self._state[key] = np.zeros_like(params)
-                else:
-                    self._state[key] = self._state[key].astype(params.dtype, copy=False)
+            self._allocate(params)
         self.t += 1
-        step = self._scratch
-        self._direction(params, grad, float(lr), step)
-        # One dot product guards the update: a step whose norm overflows is never applied, so
-        # the parameters stay the last finite ones (the optimizer's state has advanced).
-        if not math.isfinite(float(step @ step)):
-            raise DivergenceError(
-                f"the update at learning rate {lr} overflows (its norm is not finite); the parameters "
-                "were left as they were before it"
-            )
-        params -= step
+        lr = float(lr)
+        if grad_sq_norm is None and not self._needs_grad_sq_norm:
+            # No ‖g‖²: the step is checked, its dot product costing what ‖g‖² would have.
+            self._bounds_stale = True
+            constants, proven = self._prepare(lr, None)[0], False
+        else:
+            if self._bounds_stale:
+                self._bounds_from_state()
+                self._bounds_stale = False
+            if grad_sq_norm is not None:
+                g2 = float(grad_sq_norm)
+            else:  # an integer dot product could wrap around: no bound from it
+                g2 = float(grad @ grad) if grad.dtype.kind == "f" else math.inf
+            # + tiny: squares that underflowed to 0 in the dot product still count (gᵢ² ≤ ‖g‖² + tiny)
+            constants, bound = self._prepare(lr, g2 + self._tiny)
+            proven = params.size * bound * bound <= self._limit  # False for an infinite or NaN bound
+        if not proven:
+            step = self._direction(params, grad, self._scratch, self._state_arrays, constants)
+            # A step whose norm overflows is never applied, so the parameters stay the last finite
+            # ones (the optimizer's state has advanced).
+            if not math.isfinite(float(step @ step)):
+                raise DivergenceError(
+                    f"the update at learning rate {lr} overflows (its norm is not finite); the parameters "
+                    "were left as they were before it"
+                )
+            params -= step
+        elif params.size <= self.chunk_size:
+            params -= self._direction(params, grad, self._scratch, self._state_arrays, constants)
+        else:
+            self._apply_in_chunks(params, grad, constants)
 
-    def _direction(self, p: np.ndarray, g: np.ndarray, lr: float, s: np.ndarray) -> None:
-        """Update the state and write the step into ``s``: the update is θ ← θ − s."""
+    def _allocate(self, params: np.ndarray) -> None:
+        """Scratch and state arrays for ``params`` (the first step, or after load_state_dict)."""
+        if self._state and next(iter(self._state.values())).shape != params.shape:
+            raise ShapeError(
+                f"params: this optimizer's state has shape {next(iter(self._state.values())).shape}, "
+                f"received {params.shape}; call reset() to use it on another network"
+            )
+        self._scratch = np.empty_like(params)
+        self._scratch2 = None
+        for key in self._state_names:
+            if key not in self._state:
+                self._state[key] = np.zeros_like(params)
+            else:
+                self._state[key] = self._state[key].astype(params.dtype, copy=False)
+        self._state_arrays = tuple(self._state[key] for key in self._state_names)
+        info = np.finfo(params.dtype)
+        self._limit = float(info.max) * _HEADROOM
+        self._tiny = float(info.tiny)
+        # Per step, a bound grows by this factor to cover the rounding of the passes it bounds.
+        self._growth = 1.0 + 4.0 * float(info.eps)
+
+    def _apply_in_chunks(self, params: np.ndarray, grad: np.ndarray, constants: Any) -> None:
+        """θ ← θ − s, s computed and applied chunk by chunk (its entries are proven finite)."""
+        n, size = params.size, self.chunk_size
+        scratch = self._scratch  # its first chunk_size entries serve every chunk, staying in cache
+        for start in range(0, n, size):
+            part = slice(start, start + size)
+            p = params[part]
+            p -= self._direction(p, grad[part], scratch[: p.size], tuple(a[part] for a in self._state_arrays),
+                                 constants)
+
+    def _prepare(self, lr: float, grad_sq_norm: float | None) -> tuple[Any, float]:
+        """Advance the scalar state; return (constants for ``_direction``, bound on |sᵢ|)."""
+        return lr, math.inf
+
+    def _direction(self, p: np.ndarray, g: np.ndarray, s: np.ndarray, state: tuple[np.ndarray, ...],
+                   constants: Any) -> np.ndarray:
+        """Update ``state`` and return the step (in ``s``, or a state view): the update is θ ← θ − step."""
         raise NotImplementedError
 
     def _second_buffer(self, like: np.ndarray) -> np.ndarray:
-        """A second scratch vector, for rules that need two (allocated once)."""
-        buffer = getattr(self, "_scratch2", None)
-        if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
-            buffer = self._scratch2 = np.empty_like(like)
-        return buffer
+        """A second scratch vector of ``like``'s size, for rules that need two (allocated once)."""
+        if self._scratch2 is None:
+            self._scratch2 = np.empty_like(self._scratch)
+        return self._scratch2[: like.size]
+
+    def _bounds_from_state(self) -> None:
+        """Set the state's bounds from its arrays (after load_state_dict); rules with bounds override."""
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor's arguments other than the learning rate."""
@@ -160,6 +266,7 @@ class Optimizer:
         self.reset()
         self.t = t
         self._state = converted
+        self._bounds_from_state()
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in {"learning_rate": self.learning_rate, **self.hyperparameters()}.items())
@@ -171,8 +278,14 @@ class GradientDescent(Optimizer):
 
     name = "sgd"
 
-    def _direction(self, p, g, lr, s):
-        np.multiply(g, lr, out=s)
+    def _prepare(self, lr, grad_sq_norm):
+        # |α gᵢ| ≤ α ‖g‖: with ‖g‖² known, the step needs no norm of its own.
+        if grad_sq_norm is None or lr > self._limit:
+            return lr, math.inf
+        return lr, lr * math.sqrt(grad_sq_norm)
+
+    def _direction(self, p, g, s, state, lr):
+        return np.multiply(g, lr, out=s)
 
 
 class Momentum(Optimizer):
@@ -191,11 +304,24 @@ class Momentum(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum}
 
-    def _direction(self, p, g, lr, s):
-        v = self._state["velocity"]
+    def reset(self) -> None:
+        super().reset()
+        self._velocity_bound = 0.0  # ≥ max |v|
+
+    def _bounds_from_state(self):
+        self._velocity_bound = _max_abs(self._state["velocity"]) if "velocity" in self._state else 0.0
+
+    def _prepare(self, lr, grad_sq_norm):
+        if grad_sq_norm is None:
+            return lr, math.inf
+        bound = self._velocity_bound = (self.momentum * self._velocity_bound + math.sqrt(grad_sq_norm)) * self._growth
+        return lr, lr * bound if lr <= self._limit and bound <= self._limit else math.inf
+
+    def _direction(self, p, g, s, state, lr):
+        (v,) = state
         v *= self.momentum
         v += g
-        np.multiply(v, lr, out=s)
+        return np.multiply(v, lr, out=s)
 
 
 class Nesterov(Momentum):
@@ -206,13 +332,23 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _direction(self, p, g, lr, s):
-        v = self._state["velocity"]
+    def _prepare(self, lr, grad_sq_norm):
+        if grad_sq_norm is None:
+            return lr, math.inf
+        grad_bound = math.sqrt(grad_sq_norm)
+        bound = self._velocity_bound = (self.momentum * self._velocity_bound + grad_bound) * self._growth
+        direction = (grad_bound + self.momentum * bound) * self._growth
+        safe = lr <= self._limit and bound <= self._limit and direction <= self._limit
+        return lr, lr * direction if safe else math.inf
+
+    def _direction(self, p, g, s, state, lr):
+        (v,) = state
         v *= self.momentum
         v += g
         np.multiply(v, self.momentum, out=s)
         s += g
         s *= lr
+        return s
 
 
 class RMSprop(Optimizer):
@@ -232,8 +368,26 @@ class RMSprop(Optimizer):
     def hyperparameters(self):
         return {"rho": self.rho, "eps": self.eps}
 
-    def _direction(self, p, g, lr, s):
-        r = self._state["square_avg"]
+    def reset(self) -> None:
+        super().reset()
+        self._square_avg_bound = 0.0  # ≥ max r, and every r ≥ 0
+
+    def _bounds_from_state(self):
+        self._square_avg_bound = _nonnegative_max(self._state["square_avg"]) if "square_avg" in self._state else 0.0
+
+    def _prepare(self, lr, grad_sq_norm):
+        if grad_sq_norm is None:
+            return lr, math.inf
+        growth, limit = self._growth, self._limit
+        bound = self._square_avg_bound = (self.rho * self._square_avg_bound + (1 - self.rho) * grad_sq_norm) * growth
+        # √r ≥ 0, so |gᵢ| / (√rᵢ + ε) ≤ ‖g‖ / ε (ε as the dtype rounds it: a normal number)
+        if not (bound <= limit and grad_sq_norm <= limit and self.eps >= self._tiny):
+            return lr, math.inf
+        quotient = math.sqrt(grad_sq_norm) / self.eps * growth * growth
+        return lr, lr * quotient if lr <= limit and quotient <= limit else math.inf
+
+    def _direction(self, p, g, s, state, lr):
+        (r,) = state
         r *= self.rho
         np.multiply(g, g, out=s)
         s *= 1 - self.rho
@@ -242,6 +396,7 @@ class RMSprop(Optimizer):
         s += self.eps
         np.divide(g, s, out=s)
         s *= lr
+        return s
 
 
 class Adam(Optimizer):
@@ -250,11 +405,21 @@ class Adam(Optimizer):
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − (α / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
     Defaults α = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+
+    Internally the moments are held rescaled, m̃ = m / (1 − β₁) and ṽ = v / (1 − β₂), so that
+    m̃ ← β₁ m̃ + g and ṽ ← β₂ ṽ + g² take two and three passes (not three and four) and the
+    step is c · m̃ / (√ṽ + ε′), the bias corrections folded into the scalars c and ε′: ten
+    passes in all. Same numbers up to rounding. ṽ is 1/(1 − β₂) times v, so it could overflow
+    where v does not: when the bounds kept on m̃ and ṽ come near the dtype's range the moments
+    go back to torch's form (and its twelve passes) until they shrink again.
+    :meth:`state_dict` gives m and v as torch does (``exp_avg``, ``exp_avg_sq``) and the moments
+    as held (``internal``), with which a resumed run continues bit for bit.
     """
 
     name = "adam"
     default_learning_rate = 0.001
     _state_names = ("exp_avg", "exp_avg_sq")
+    _needs_grad_sq_norm = True  # the bounds decide the moments' form before they are updated
 
     def __init__(self, learning_rate: Any = None, beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8):
         super().__init__(learning_rate)
@@ -265,27 +430,142 @@ class Adam(Optimizer):
     def hyperparameters(self):
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "eps": self.eps}
 
-    def _update_moments(self, g, s):
-        """m ← β₁ m + (1 − β₁) g and v ← β₂ v + (1 − β₂) g², in place (``s`` is scratch); returns (m, v)."""
-        m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
-        # m += (1 − β₁)(g − m) and v += (1 − β₂)(g² − v): the same averages, two passes fewer.
-        np.subtract(g, m, out=s)
-        s *= 1 - self.beta_1
-        m += s
-        np.multiply(g, g, out=s)
-        s -= v
-        s *= 1 - self.beta_2
-        v += s
-        return m, v
+    def reset(self) -> None:
+        super().reset()
+        self._scaled = True  # the moments are held as m̃, ṽ (else as torch holds them: m, v)
+        # ≥ max |m̃| and ≥ max ṽ, in the rescaled units whatever the form held
+        self._exp_avg_bound = 0.0
+        self._exp_avg_sq_bound = 0.0
 
-    def _direction(self, p, g, lr, s):
-        m, v = self._update_moments(g, s)
-        b1, b2, t = self.beta_1, self.beta_2, self.t
+    def _step_constants(self, lr: float, bc1: float, bc2: float, scaled: bool) -> tuple[float, float]:
+        """(c, ε′) with the step c · m / (√v + ε′) for the moments as held (bc = 1 − βᵗ)."""
+        if scaled:  # (α / bc1) (1 − β₁) m̃ / (√((1 − β₂) ṽ / bc2) + ε), multiplied through by k
+            k = math.sqrt(bc2 / (1 - self.beta_2))
+            return lr * (1 - self.beta_1) * k / bc1, self.eps * k
+        root = math.sqrt(bc2)
+        return lr * root / bc1, self.eps * root
+
+    def _prepare(self, lr, grad_sq_norm):
+        b1, b2, growth, limit = self.beta_1, self.beta_2, self._growth, self._limit
+        m_bound = self._exp_avg_bound = (b1 * self._exp_avg_bound + math.sqrt(grad_sq_norm)) * growth
+        v_bound = self._exp_avg_sq_bound = (b2 * self._exp_avg_sq_bound + grad_sq_norm) * growth
+        scaled = m_bound <= limit and v_bound <= limit
+        if scaled != self._scaled:
+            self._convert_moments(scaled)
+        c, eps = self._step_constants(lr, 1 - b1**self.t, 1 - b2**self.t, scaled)
+        # √ṽ ≥ 0, so |m̃ᵢ| / (√ṽᵢ + ε′) ≤ max |m̃| / ε′ (ε′ as the dtype rounds it: a normal number)
+        if not (scaled and eps >= self._tiny):
+            return (c, eps), math.inf
+        quotient = m_bound / eps * growth * growth
+        return (c, eps), c * quotient if c <= limit and quotient <= limit else math.inf
+
+    def _convert_moments(self, scaled: bool) -> None:
+        """Rescale the moments in place between the two forms (m̃ = m / (1 − β₁), ṽ = v / (1 − β₂))."""
+        m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
+        if scaled:
+            m /= 1 - self.beta_1
+            v /= 1 - self.beta_2
+        else:
+            m *= 1 - self.beta_1
+            v *= 1 - self.beta_2
+        self._scaled = scaled
+
+    def _direction(self, p, g, s, state, constants):
+        m, v = state
+        c, eps = constants
+        if self._scaled:  # m̃ ← β₁ m̃ + g;  ṽ ← β₂ ṽ + g²
+            m *= self.beta_1
+            m += g
+            np.multiply(g, g, out=s)
+            v *= self.beta_2
+            v += s
+        else:  # m += (1 − β₁)(g − m);  v += (1 − β₂)(g² − v)
+            np.subtract(g, m, out=s)
+            s *= 1 - self.beta_1
+            m += s
+            np.multiply(g, g, out=s)
+            s -= v
+            s *= 1 - self.beta_2
+            v += s
         np.sqrt(v, out=s)
-        s *= 1 / math.sqrt(1 - b2**t)
-        s += self.eps
+        s += eps
         np.divide(m, s, out=s)
-        s *= lr / (1 - b1**t)
+        s *= c
+        return s
+
+    # ------------------------------------------------------------------ state in torch's form
+    def state_dict(self) -> dict[str, Any]:
+        """As :meth:`Optimizer.state_dict`, the moments as torch keeps them (m, v), plus ``internal``:
+        the form held (``"scaled"``: then the arrays m̃ and ṽ too) and the bounds, so that
+        :meth:`load_state_dict` continues bit for bit (m → m̃ does not round-trip exactly)."""
+        state = super().state_dict()
+        internal: dict[str, Any] = {"form": "scaled" if self._scaled else "torch",
+                                    "bounds": [_finite_or_none(self._exp_avg_bound),
+                                               _finite_or_none(self._exp_avg_sq_bound)]}
+        arrays = state["state"]
+        if self._scaled and arrays:
+            internal["exp_avg"], internal["exp_avg_sq"] = arrays["exp_avg"], arrays["exp_avg_sq"]
+            arrays = {"exp_avg": internal["exp_avg"] * (1 - self.beta_1),
+                      "exp_avg_sq": internal["exp_avg_sq"] * (1 - self.beta_2)}
+            state["state"] = arrays
+        state["internal"] = internal
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, or torch's ``exp_avg``/``exp_avg_sq``.
+
+        ``state['internal']`` is used when its arrays give exactly ``exp_avg`` and ``exp_avg_sq``
+        (so an edited or foreign state is never overridden); otherwise m and v are converted.
+        """
+        super().load_state_dict(state)
+        arrays = self._state
+        if not arrays:
+            return
+        self._scaled = False  # the arrays loaded are m and v
+        internal = state.get("internal")
+        if internal is None:
+            return
+        if not isinstance(internal, dict):
+            raise InputTypeError(f"state['internal']: expected a dict, received {describe(internal)}")
+        form, bounds = internal.get("form"), internal.get("bounds")
+        if form not in ("scaled", "torch"):
+            raise ValidationError(f"state['internal']['form']: expected 'scaled' or 'torch', received {describe(form)}")
+        if not (isinstance(bounds, (list, tuple)) and len(bounds) == 2 and all(
+                b is None or (isinstance(b, Real) and not isinstance(b, bool) and b >= 0) for b in bounds)):
+            raise ValidationError(f"state['internal']['bounds']: expected two numbers >= 0 or None, received "
+                                  f"{describe(bounds)}")
+        m, v = arrays["exp_avg"], arrays["exp_avg_sq"]
+        if form == "scaled":
+            held = {}
+            for key, torch_form, scale in (("exp_avg", m, 1 - self.beta_1), ("exp_avg_sq", v, 1 - self.beta_2)):
+                array = np.asarray(internal.get(key))
+                if array.shape != torch_form.shape or array.dtype.kind not in "fiu":
+                    raise ShapeError(f"state['internal'][{key!r}]: expected an array of numbers of shape "
+                                     f"{torch_form.shape} like state['state'][{key!r}], received {describe(array)}")
+                if array.dtype != torch_form.dtype or not np.array_equal(array * scale, torch_form):
+                    return  # not the moments these were computed from: keep m and v
+                held[key] = array.copy()
+            m, v = held["exp_avg"], held["exp_avg_sq"]
+            self._state = held
+            self._scaled = True
+        # The bounds decide when the form changes, so a resumed run needs the same ones; they are
+        # taken only when they bound these arrays.
+        unit_m, unit_v = (1.0, 1.0) if form == "scaled" else (1 - self.beta_1, 1 - self.beta_2)
+        m_bound, v_bound = (math.inf if b is None else float(b) for b in bounds)
+        if m_bound >= _max_abs(m) / unit_m and v_bound >= _nonnegative_max(v) / unit_v:
+            self._exp_avg_bound, self._exp_avg_sq_bound = m_bound, v_bound
+        else:
+            self._exp_avg_bound, self._exp_avg_sq_bound = _max_abs(m) / unit_m, _nonnegative_max(v) / unit_v
+
+    def _bounds_from_state(self):
+        arrays = self._state
+        if "exp_avg" in arrays and "exp_avg_sq" in arrays:
+            self._exp_avg_bound = _max_abs(arrays["exp_avg"]) / (1 - self.beta_1)
+            self._exp_avg_sq_bound = _nonnegative_max(arrays["exp_avg_sq"]) / (1 - self.beta_2)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 class AdamW(Adam):
@@ -304,11 +584,17 @@ class AdamW(Adam):
     def hyperparameters(self):
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
-    def _direction(self, p, g, lr, s):
+    def _prepare(self, lr, grad_sq_norm):
+        constants, _ = super()._prepare(lr, grad_sq_norm)
+        # The decay α λ θ is bounded only through max |θ|, another pass: its step is always checked.
+        return (*constants, lr * self.weight_decay), math.inf
+
+    def _direction(self, p, g, s, state, constants):
         # θ(1 − αλ) − adam = θ − (adam + αλθ)
-        super()._direction(p, g, lr, s)
-        decay = np.multiply(p, lr * self.weight_decay, out=self._second_buffer(p))
-        s += decay
+        c, eps, decay = constants
+        super()._direction(p, g, s, state, (c, eps))
+        s += np.multiply(p, decay, out=self._second_buffer(p))
+        return s
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..optim import Adam, Optimizer
+from ..optim.optimizers import _max_abs
 
 __all__ = ["SklearnAdam", "SklearnSGD"]
 
@@ -22,17 +23,18 @@ class SklearnAdam(Adam):
 
     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;
     θ ← θ − α √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε).
+
+    The moments are held as :class:`~backprop.optim.Adam` holds them (rescaled); only the
+    step's two constants differ.
     """
 
     name = "sklearn_adam"
 
-    def _direction(self, p, g, lr, s):
-        m, v = self._update_moments(g, s)
-        b1, b2, t = self.beta_1, self.beta_2, self.t
-        np.sqrt(v, out=s)
-        s += self.eps
-        np.divide(m, s, out=s)
-        s *= lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+    def _step_constants(self, lr, bc1, bc2, scaled):
+        if scaled:  # α √bc2 / bc1 · (1 − β₁) m̃ / (√(1 − β₂) √ṽ + ε), divided through by √(1 − β₂)
+            root = math.sqrt(1 - self.beta_2)
+            return lr * math.sqrt(bc2) * (1 - self.beta_1) / (bc1 * root), self.eps / root
+        return lr * math.sqrt(bc2) / bc1, self.eps
 
 
 class SklearnSGD(Optimizer):
@@ -54,12 +56,30 @@ class SklearnSGD(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
-    def _direction(self, p, g, lr, s):
-        u, mu = self._state["velocity"], self.momentum
+    def reset(self) -> None:
+        super().reset()
+        self._velocity_bound = 0.0  # ≥ max |u|
+
+    def _bounds_from_state(self):
+        self._velocity_bound = _max_abs(self._state["velocity"]) if "velocity" in self._state else 0.0
+
+    def _prepare(self, lr, grad_sq_norm):
+        if grad_sq_norm is None:
+            return lr, math.inf
+        mu, growth, limit = self.momentum, self._growth, self._limit
+        scaled_grad = lr * math.sqrt(grad_sq_norm)  # ≥ max |α g|
+        bound = self._velocity_bound = (mu * self._velocity_bound + scaled_grad) * growth
+        direction = (scaled_grad + mu * bound) * growth if self.nesterov else bound
+        safe = lr <= limit and scaled_grad <= limit and bound <= limit and direction <= limit
+        return lr, direction if safe else math.inf
+
+    def _direction(self, p, g, s, state, lr):
+        (u,) = state
         np.multiply(g, lr, out=s)  # s = α g
-        u *= mu
+        u *= self.momentum
         u -= s
         if self.nesterov:  # θ + (μ u − α g) = θ − (α g − μ u)
-            s -= np.multiply(u, mu, out=self._second_buffer(u))
+            s -= np.multiply(u, self.momentum, out=self._second_buffer(u))
         else:  # θ + u = θ − (−u)
             np.negative(u, out=s)
+        return s
