@@ -330,6 +330,26 @@ def test_a_large_sgd_update_applied_in_chunks_is_the_plain_update(rng):
     np.testing.assert_array_equal(net.params, before - 0.05 * grad)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_clipping_rescales_the_gradient_to_the_norm_before_the_step(optimizer, rng):
+    """clip_norm: g ← g · c/‖g‖ when ‖g‖ > c, then the optimizer's rule, as written out by hand."""
+    X, y = 10 * rng.normal(size=(60, 3)), rng.integers(0, 2, 60)
+    net = bp.Network([3, 8, 1], ["tanh", "sigmoid"], "bce", seed=4)
+    manual = net.copy()
+    net.fit(X, y, optimizer=optimizer, learning_rate=0.05, epochs=6, batch_size=None, clip_norm=0.1)
+    rule = bp.optim.get_optimizer(optimizer)
+    clipped = 0
+    for _ in range(6):
+        _, grad = manual.cost_and_gradient(X, y)
+        norm = np.linalg.norm(grad)
+        if norm > 0.1:
+            grad *= 0.1 / norm
+            clipped += 1
+        rule.step(manual.params, grad, 0.05)
+    assert clipped >= 3  # the test exercises clipping
+    np.testing.assert_allclose(net.params, manual.params, rtol=1e-12, atol=1e-15)
+
+
 def test_sgd_counts_its_updates_and_its_state_resumes(rng):
     X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
     net = bp.Network([2, 3, 1], ["tanh", "sigmoid"], "bce", seed=0)

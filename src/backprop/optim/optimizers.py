@@ -412,8 +412,8 @@ class Adam(Optimizer):
     passes in all. Same numbers up to rounding. ṽ is 1/(1 − β₂) times v, so it could overflow
     where v does not: when the bounds kept on m̃ and ṽ come near the dtype's range the moments
     go back to torch's form (and its twelve passes) until they shrink again.
-    :meth:`state_dict` gives m and v as torch does (``exp_avg``, ``exp_avg_sq``) and the moments
-    as held (``internal``), with which a resumed run continues bit for bit.
+    :meth:`state_dict` stores the moments as held (its ``internal`` entry says which form) and
+    :meth:`moments` gives them as torch does (``exp_avg`` = m, ``exp_avg_sq`` = v).
     """
 
     name = "adam"
@@ -493,37 +493,36 @@ class Adam(Optimizer):
         s *= c
         return s
 
-    # ------------------------------------------------------------------ state in torch's form
+    # ------------------------------------------------------------------ state
+    def moments(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(m, v) as ``torch.optim.Adam`` keeps them (``exp_avg``, ``exp_avg_sq``), as new arrays;
+        None before the first step."""
+        if not self._state:
+            return None
+        m, v = self._state["exp_avg"], self._state["exp_avg_sq"]
+        if self._scaled:
+            return m * (1 - self.beta_1), v * (1 - self.beta_2)
+        return m.copy(), v.copy()
+
     def state_dict(self) -> dict[str, Any]:
-        """As :meth:`Optimizer.state_dict`, the moments as torch keeps them (m, v), plus ``internal``:
-        the form held (``"scaled"``: then the arrays m̃ and ṽ too) and the bounds, so that
-        :meth:`load_state_dict` continues bit for bit (m → m̃ does not round-trip exactly)."""
+        """As :meth:`Optimizer.state_dict`, with the moments as held and ``internal``: their form
+        (``"scaled"``: ``exp_avg`` and ``exp_avg_sq`` hold m̃ = m/(1 − β₁) and ṽ = v/(1 − β₂);
+        ``"torch"``: m and v) and the bounds, so :meth:`load_state_dict` continues bit for bit
+        (m → m̃ does not round-trip exactly). :meth:`moments` gives m and v."""
         state = super().state_dict()
-        internal: dict[str, Any] = {"form": "scaled" if self._scaled else "torch",
-                                    "bounds": [_finite_or_none(self._exp_avg_bound),
-                                               _finite_or_none(self._exp_avg_sq_bound)]}
-        arrays = state["state"]
-        if self._scaled and arrays:
-            internal["exp_avg"], internal["exp_avg_sq"] = arrays["exp_avg"], arrays["exp_avg_sq"]
-            arrays = {"exp_avg": internal["exp_avg"] * (1 - self.beta_1),
-                      "exp_avg_sq": internal["exp_avg_sq"] * (1 - self.beta_2)}
-            state["state"] = arrays
-        state["internal"] = internal
+        state["internal"] = {"form": "scaled" if self._scaled else "torch",
+                             "bounds": [_finite_or_none(self._exp_avg_bound),
+                                        _finite_or_none(self._exp_avg_sq_bound)]}
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned, or torch's ``exp_avg``/``exp_avg_sq``.
-
-        ``state['internal']`` is used when its arrays give exactly ``exp_avg`` and ``exp_avg_sq``
-        (so an edited or foreign state is never overridden); otherwise m and v are converted.
-        """
+        """Restore what :meth:`state_dict` returned; without ``internal`` (torch's state, say)
+        ``exp_avg`` and ``exp_avg_sq`` are m and v."""
         super().load_state_dict(state)
-        arrays = self._state
-        if not arrays:
-            return
-        self._scaled = False  # the arrays loaded are m and v
+        self._scaled = False  # the arrays are m and v unless ``internal`` says otherwise
         internal = state.get("internal")
         if internal is None:
+            self._bounds_from_state()
             return
         if not isinstance(internal, dict):
             raise InputTypeError(f"state['internal']: expected a dict, received {describe(internal)}")
@@ -534,34 +533,22 @@ class Adam(Optimizer):
                 b is None or (isinstance(b, Real) and not isinstance(b, bool) and b >= 0) for b in bounds)):
             raise ValidationError(f"state['internal']['bounds']: expected two numbers >= 0 or None, received "
                                   f"{describe(bounds)}")
-        m, v = arrays["exp_avg"], arrays["exp_avg_sq"]
-        if form == "scaled":
-            held = {}
-            for key, torch_form, scale in (("exp_avg", m, 1 - self.beta_1), ("exp_avg_sq", v, 1 - self.beta_2)):
-                array = np.asarray(internal.get(key))
-                if array.shape != torch_form.shape or array.dtype.kind not in "fiu":
-                    raise ShapeError(f"state['internal'][{key!r}]: expected an array of numbers of shape "
-                                     f"{torch_form.shape} like state['state'][{key!r}], received {describe(array)}")
-                if array.dtype != torch_form.dtype or not np.array_equal(array * scale, torch_form):
-                    return  # not the moments these were computed from: keep m and v
-                held[key] = array.copy()
-            m, v = held["exp_avg"], held["exp_avg_sq"]
-            self._state = held
-            self._scaled = True
+        self._scaled = form == "scaled"
+        if not self._state:
+            return
         # The bounds decide when the form changes, so a resumed run needs the same ones; they are
-        # taken only when they bound these arrays.
-        unit_m, unit_v = (1.0, 1.0) if form == "scaled" else (1 - self.beta_1, 1 - self.beta_2)
+        # taken only when they bound these arrays (in the rescaled units, whatever the form).
+        self._bounds_from_state()
         m_bound, v_bound = (math.inf if b is None else float(b) for b in bounds)
-        if m_bound >= _max_abs(m) / unit_m and v_bound >= _nonnegative_max(v) / unit_v:
+        if m_bound >= self._exp_avg_bound and v_bound >= self._exp_avg_sq_bound:
             self._exp_avg_bound, self._exp_avg_sq_bound = m_bound, v_bound
-        else:
-            self._exp_avg_bound, self._exp_avg_sq_bound = _max_abs(m) / unit_m, _nonnegative_max(v) / unit_v
 
     def _bounds_from_state(self):
         arrays = self._state
         if "exp_avg" in arrays and "exp_avg_sq" in arrays:
-            self._exp_avg_bound = _max_abs(arrays["exp_avg"]) / (1 - self.beta_1)
-            self._exp_avg_sq_bound = _nonnegative_max(arrays["exp_avg_sq"]) / (1 - self.beta_2)
+            unit_m, unit_v = (1.0, 1.0) if self._scaled else (1 - self.beta_1, 1 - self.beta_2)
+            self._exp_avg_bound = _max_abs(arrays["exp_avg"]) / unit_m
+            self._exp_avg_sq_bound = _nonnegative_max(arrays["exp_avg_sq"]) / unit_v
 
 
 def _finite_or_none(value: float) -> float | None:

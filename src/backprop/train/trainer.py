@@ -337,6 +337,7 @@ class Trainer:
             )
         if self.clip_norm is not None and norm2 > self.clip_norm**2:
             grad *= self.clip_norm / math.sqrt(norm2)
+            norm2 = self.clip_norm**2 * (1 + 1e-6)  # ‖clipped grad‖², rounding included (a bound is all it needs)
         lr = self._rate(self.step)
         if self._plain_sgd and 0 < lr and math.isfinite(lr * lr * norm2):
             # θ ← θ − α g with the gradient buffer as the step (α g is finite: its norm is): two
@@ -348,7 +349,7 @@ class Trainer:
             self.step += 1
             return cost, float(self._reduced[-1])
         try:  # the optimizer refuses a step that overflows, before applying it
-            self.optimizer.step(net.params, grad, lr)
+            self.optimizer.step(net.params, grad, lr, grad_sq_norm=norm2)
         except DivergenceError as exc:
             raise DivergenceError(
                 f"training diverged at epoch {self.epoch}, step {self.step}: {exc}; the learning rate may be too high"
