@@ -83,47 +83,13 @@ def synthetic_regression(n, n_in, n_out, seed=0):
 
 
 # ====================================================================== backprop
-class FlatAdam:
-    """Adam on one flat vector, in place: 12 elementwise passes, no allocation per step."""
-
-    def __init__(self, size, dtype, lr):
-        self.lr = lr
-        self.m = np.zeros(size, dtype)
-        self.v = np.zeros(size, dtype)
-        self.tmp = np.empty(size, dtype)
-        self.t = 0
-
-    def reset(self):
-        self.m.fill(0)
-        self.v.fill(0)
-        self.t = 0
-
-    def step(self, params, grad):
-        self.t += 1
-        m, v, tmp = self.m, self.v, self.tmp
-        bc1, bc2 = 1 - BETA1**self.t, 1 - BETA2**self.t
-        np.subtract(grad, m, out=tmp)  # m += (1 − β1)(g − m)
-        tmp *= 1 - BETA1
-        m += tmp
-        np.multiply(grad, grad, out=tmp)  # v += (1 − β2)(g² − v)
-        tmp -= v
-        tmp *= 1 - BETA2
-        v += tmp
-        np.sqrt(v, out=tmp)  # θ −= (lr/bc1) m / (√v/√bc2 + ε) = lr√bc2/bc1 · m / (√v + ε√bc2)
-        tmp += EPS * bc2**0.5
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * bc2**0.5 / bc1
-        params -= tmp
-
-
-def backprop_engine(task: Task, adam_factory: Callable | None = None) -> Callable[[], Callable[[], tuple[float, float]]]:
-    """forward_columns / cost_columns / backward_columns + in-place SGD or FlatAdam.
-
-    ``adam_factory(size, dtype, lr)`` replaces FlatAdam (the prototypes of proposals/fast_adam.py).
-    """
+def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
+    """forward_columns / cost_columns / backward_columns + the update, in a plain loop: in-place SGD
+    (``grad *= −lr; params += grad``, what the trainer does) or the library's ``backprop.optim.Adam``."""
 
     def setup():
         from backprop.core.network import Network
+        from backprop.optim import Adam
 
         acts = ["relu"] * (len(task.sizes) - 2) + [task.output]
         loss = "categorical_crossentropy" if task.output == "softmax" else "mse"
@@ -137,14 +103,14 @@ def backprop_engine(task: Task, adam_factory: Callable | None = None) -> Callabl
         XT, YT = task.X.T, task.Y.T  # views: (n0, n), (nL, n)
         batches = task.batches()
         caches = {e - s: net.make_cache(e - s) for s, e in batches}
-        adam = (adam_factory or FlatAdam)(params.size, params.dtype, task.lr) if task.optimizer == "adam" else None
+        adam = Adam(learning_rate=task.lr, beta_1=BETA1, beta_2=BETA2, eps=EPS) if task.optimizer == "adam" else None
         minus_lr = np.float32(-task.lr)
         passes, n = task.passes, task.n
 
         def rep():
             params[...] = start
             if adam:
-                adam.reset()  # FlatAdam.reset, or a fresh prototype object (below)
+                adam.reset()
             t0 = time.perf_counter()
             for _ in range(passes):
                 total = 0.0
@@ -154,7 +120,7 @@ def backprop_engine(task: Task, adam_factory: Callable | None = None) -> Callabl
                     total += net.cost_columns(cache, Yb, 1.0 / m) * m
                     net.backward_columns(cache, Yb, 1.0 / m, out=grad)
                     if adam:
-                        adam.step(params, grad)
+                        adam.step(params, grad, task.lr)
                     else:
                         np.multiply(grad, minus_lr, out=grad)  # params −= lr·grad, in place
                         np.add(params, grad, out=params)

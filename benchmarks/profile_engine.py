@@ -76,6 +76,7 @@ def w2_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
     import mlp
     import w2_mnist
     from backprop import Network
+    from backprop.optim import Adam
 
     P = w2_mnist.problem(False)
     out = {}
@@ -87,7 +88,7 @@ def w2_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
             net.biases[l][:, 0] = b
         XT, YT = t.X.T, t.Y.T
         cache, grad, params = net.make_cache(128), np.empty_like(net.params), net.params
-        adam = mlp.FlatAdam(params.size, params.dtype, t.lr) if opt == "adam" else None
+        adam = Adam(learning_rate=t.lr) if opt == "adam" else None
         minus_lr = np.float32(-t.lr)
 
         def engine(n, net=net, cache=cache, grad=grad, params=params, adam=adam, XT=XT, YT=YT, minus_lr=minus_lr):
@@ -98,7 +99,7 @@ def w2_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
                 net.cost_columns(cache, Yb, 1.0 / 128)
                 net.backward_columns(cache, Yb, 1.0 / 128, out=grad)
                 if adam:
-                    adam.step(params, grad)
+                    adam.step(params, grad, t.lr)
                 else:
                     np.multiply(grad, minus_lr, out=grad)
                     np.add(params, grad, out=params)

@@ -33,7 +33,7 @@ def parse(argv):
     p.add_argument("--warmup", type=int, default=None, help="untimed round-robin rounds before timing (default 1; smoke 0)")
     p.add_argument("--threads", type=int, default=2, help="BLAS / PyTorch threads (default 2)")
     p.add_argument("--peers", default="all", help="'all', 'none', or a subset of numpy,torch,jax,sklearn (numpy = textbook code)")
-    p.add_argument("--no-prototypes", action="store_true", help="leave out the prototype rows (proposals/)")
+    p.add_argument("--no-prototypes", action="store_true", help="leave out W1's prototype rows (proposals/)")
     p.add_argument("--out", default=os.path.join("benchmarks", "RESULTS.md"), help="Markdown report; JSON written beside it")
     a = p.parse_args(argv)
     a.workloads = [w.strip().upper() for w in a.workloads.split(",") if w.strip()]
@@ -169,7 +169,7 @@ def run_w2(args, repeats, warmup, log):
                                                   min_time=0.02 if args.smoke else 0.1, samples=3 if args.smoke else 5)
         log(f"  -- {name} (GEMMs timed alone: {limits[b]['seconds']:.3f} s/epoch)")
         t = w2_mnist.task(P, opt, b, args.threads)
-        impls = w2_mnist.impls(t, args.peers, not args.no_prototypes)
+        impls = w2_mnist.impls(t, args.peers)
         impls.append(gemm_limit.limit_impl(P["sizes"], [e - s for s, e in t.batches()], np.float32))
         rows = harness.interleave(impls, repeats, warmup, log)
         _log_rows(rows, 1.0, "s/epoch", log)

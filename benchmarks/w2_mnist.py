@@ -33,21 +33,12 @@ def task(P: dict[str, Any], opt: str, batch: int, threads: int) -> mlp.Task:
     return mlp.Task(P["sizes"], "softmax", P["X"], P["Y"], P["labels"], batch, opt, LR[opt], 1, threads, P["start"])
 
 
-def _blocked_adam(size, dtype, lr):
-    from proposals.fast_adam import Adam10Blocked
-
-    return Adam10Blocked(size, dtype, lr, chunk=65536)
-
-
-def impls(t: mlp.Task, peers: set[str], prototypes: bool = True) -> list[Impl]:
-    ours_note = "in-place SGD on the flat vector" if t.optimizer == "sgd" else "FlatAdam: 12 in-place passes on the flat vector"
+def impls(t: mlp.Task, peers: set[str]) -> list[Impl]:
+    ours_note = "in-place SGD on the flat vector" if t.optimizer == "sgd" else "backprop.optim.Adam on the flat vector"
     rows = [
         Impl("backprop engine loop", mlp.backprop_engine(t), "ours", ours_note, ref=True),
         Impl("backprop Network.fit", mlp.backprop_fit(t), "ours", "fit(epochs=1, shuffle=False)"),
     ]
-    if t.optimizer == "adam" and prototypes:
-        rows.append(Impl("prototype: engine loop + Adam10Blocked", mlp.backprop_engine(t, _blocked_adam), "prototype",
-                         "10 passes, 64K-element chunks; proposals/fast_adam.py"))
     if "numpy" in peers:
         rows.append(Impl("textbook numpy", mlp.textbook_numpy(t), "peer", "new arrays every step; per-array Adam"))
     if "torch" in peers:
