@@ -83,6 +83,19 @@ def synthetic_regression(n, n_in, n_out, seed=0):
 
 
 # ====================================================================== backprop
+def _network_at_start(network_class, task: Task):
+    """A float32 ``network_class`` (core or user-facing Network) with the task's initial weights,
+    and a copy of its parameters to restart every repetition from."""
+    acts = ["relu"] * (len(task.sizes) - 2) + [task.output]
+    loss = "categorical_crossentropy" if task.output == "softmax" else "mse"
+    net = network_class(list(task.sizes), acts, loss, dtype=np.float32, init=None)
+    Ws, bs = task.start
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        net.weights[l][...] = W
+        net.biases[l][:, 0] = b
+    return net, net.params.copy()
+
+
 def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
     """forward_columns / cost_columns / backward_columns + the update, in a plain loop: in-place SGD
     (``grad *= −lr; params += grad``, what the trainer does) or the library's ``backprop.optim.Adam``."""
@@ -91,14 +104,7 @@ def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]
         from backprop.core.network import Network
         from backprop.optim import Adam
 
-        acts = ["relu"] * (len(task.sizes) - 2) + [task.output]
-        loss = "categorical_crossentropy" if task.output == "softmax" else "mse"
-        net = Network(list(task.sizes), acts, loss, dtype=np.float32, init=None)
-        Ws, bs = task.start
-        for l, (W, b) in enumerate(zip(Ws, bs)):
-            net.weights[l][...] = W
-            net.biases[l][:, 0] = b
-        start = net.params.copy()
+        net, start = _network_at_start(Network, task)
         params, grad = net.params, np.empty_like(net.params)
         XT, YT = task.X.T, task.Y.T  # views: (n0, n), (nL, n)
         batches = task.batches()
@@ -139,14 +145,7 @@ def backprop_fit(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
             raise Skip(f"backprop.Network not importable: {exc}") from None
         if not hasattr(Network, "fit"):
             raise Skip("Network.fit has not landed on this branch yet")
-        acts = ["relu"] * (len(task.sizes) - 2) + [task.output]
-        loss = "categorical_crossentropy" if task.output == "softmax" else "mse"
-        net = Network(list(task.sizes), acts, loss, dtype=np.float32, init=None)
-        Ws, bs = task.start
-        for l, (W, b) in enumerate(zip(Ws, bs)):
-            net.weights[l][...] = W
-            net.biases[l][:, 0] = b
-        start = net.params.copy()
+        net, start = _network_at_start(Network, task)
         targets = task.labels if task.output == "softmax" else task.Y
 
         def rep():
