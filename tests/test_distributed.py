@@ -192,6 +192,7 @@ OTHER_SETTINGS = {
     "full_batch_dropout": (make_net, dict(optimizer="sgd", epochs=3, batch_size=None, seed=5, dropout=0.3), (), None),
     "partial_fit": (make_net, dict(optimizer="rmsprop", batch_size=6, seed=4, dropout=0.1), (), 3),
     "regression": (_regression_net, dict(optimizer="sgd", learning_rate=0.05, epochs=2, batch_size=7, seed=9), (), None),
+    "in_order": (make_net, dict(optimizer="adam", epochs=2, batch_size=7, shuffle=False, seed=1), ("sample_weight",), None),
 }
 
 
@@ -217,6 +218,21 @@ def test_simulated_sharded_ranks_in_other_settings(case):
     reference = train(slice(None))
     results = run_ranks(3, lambda comm: train(shard_rows(len(X), comm.rank, comm.size), comm=comm, sharded=True))
     assert_exact(results, reference)
+
+
+def test_simulated_replicated_ranks_with_batches_in_order():
+    """shuffle=False: batches are row ranges (views on one process); each rank takes its part."""
+    X, y, sw = problem()
+    opts = dict(optimizer="sgd", learning_rate=0.1, epochs=2, batch_size=9, shuffle=False)
+    ref = make_net()
+    ref.fit(X, y, sample_weight=sw, **opts)
+
+    def rank_fit(comm):
+        net = make_net()
+        net.fit(X, y, sample_weight=sw, comm=comm, **opts)
+        return net.params.copy()
+
+    assert_exact(run_ranks(3, rank_fit), ref.params)
 
 
 def test_one_ranks_stop_request_stops_every_rank_after_the_same_epoch():
