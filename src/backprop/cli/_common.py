@@ -65,6 +65,18 @@ def parse_names(text: str, option: str) -> list[str]:
     return names
 
 
+def parse_hidden_layers(layers: str, activation: str) -> tuple[list[int], list[str]]:
+    """``--layers`` and ``--activation``: hidden sizes and one activation per hidden layer
+    (a single name is used for every one)."""
+    hidden = parse_sizes(layers, "--layers")
+    acts = parse_names(activation, "--activation")
+    if len(acts) == 1:
+        acts = acts * len(hidden)
+    elif len(acts) != len(hidden):
+        raise ValidationError(f"--activation: expected 1 or {len(hidden)} names, received {len(acts)}")
+    return hidden, acts
+
+
 def _value(text: str) -> Any:
     for convert in (int, float):
         try:

@@ -16,7 +16,7 @@ import numpy as np
 from ..core.gradcheck import check_gradients, relative_difference
 from ..core.validation import ValidationError, check_positive_float, check_positive_int
 from ..model import Network
-from ._common import describe_network, make_parser, parse_names, parse_sizes
+from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data
 
 EXAMPLES = """examples:
@@ -135,12 +135,7 @@ def run(args: argparse.Namespace) -> int:
     precision = check_positive_int(args.precision, "--precision", minimum=0)
     eps = check_positive_float(args.eps, "--eps")
     seed = check_positive_int(args.seed, "--seed", minimum=0)
-    hidden = parse_sizes(args.layers, "--layers")
-    acts = parse_names(args.activation, "--activation")
-    if len(acts) == 1:
-        acts = acts * len(hidden)
-    elif len(acts) != len(hidden):
-        raise ValidationError(f"--activation: expected 1 or {len(hidden)} names, received {len(acts)}")
+    hidden, acts = parse_hidden_layers(args.layers, args.activation)
 
     data = load_data(args.data)
     if data.y is None:

@@ -10,7 +10,7 @@ from .. import io as model_io
 from ..core.gradcheck import check_gradients
 from ..core.validation import check_positive_float, check_positive_int
 from ..model import Network
-from ._common import describe_network, make_parser, parse_names, parse_sizes
+from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data, model_targets
 
 EXAMPLES = """examples:
@@ -52,12 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _fresh_network(args: argparse.Namespace, data) -> tuple[Network, np.ndarray, np.ndarray | None]:
     from .train import REGRESSION_LOSSES
 
-    hidden = parse_sizes(args.layers, "--layers")
-    acts = parse_names(args.activation, "--activation")
-    if len(acts) == 1:
-        acts = acts * len(hidden)
-    elif len(acts) != len(hidden):
-        raise ValueError(f"--activation: expected 1 or {len(hidden)} names, received {len(acts)}")
+    hidden, acts = parse_hidden_layers(args.layers, args.activation)
     regression = (args.loss or "").lower() in REGRESSION_LOSSES or not data.categorical
     if regression:
         y = data.y.astype(np.float64)
