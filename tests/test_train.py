@@ -369,6 +369,7 @@ def test_rows_in_order_are_read_in_place_not_gathered(rng):
     data = Dataset(net, X, y)
     A0, Y, _ = net.trainer_._batch(data, slice(16, 32))
     assert np.shares_memory(A0, data.X) and A0.shape == (4, 16)
+    assert net.trainer_._gather_store is None  # no row-gather buffer was ever needed
     np.testing.assert_array_equal(Y, data.Y[:, 16:32])
     optimizer = bp.optim.Adam()
     for _ in range(2):

@@ -228,6 +228,7 @@ class Trainer:
         self._coefs: dict[int, np.ndarray] = {}
         self._gather: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._gather_store: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._targets_store: np.ndarray | None = None
         self._stop = _StopFlag()
         self._masks: _GlobalBatchMasks | None = None
         if self.comm.size > 1:
@@ -252,12 +253,13 @@ class Trainer:
         if idx is None:
             A0, Y, w = data.X.T, data.Y, data.w
         elif isinstance(idx, slice):
-            _, yb, _ = self._gather_for(idx.stop - idx.start, data)
-            A0, Y = data.X[idx].T, yb  # Y's columns are copied: n_L·b values, and cost/gradient want them contiguous
-            np.copyto(yb, data.Y[:, idx])
+            A0, Y = data.X[idx].T, self._target_columns(data, idx)
             w = None if data.w is None else data.w[idx]
         else:
-            xb, yb, wb = self._gather_for(idx.size, data)
+            b = idx.size
+            if b not in self._gather:
+                _bounded(self._gather)[b] = self._gather_buffers(b, data)
+            xb, yb, wb = self._gather[b]
             # mode="clip": the indices are valid, and "raise" would buffer the whole gather
             np.take(data.X, idx, axis=0, out=xb, mode="clip")
             np.take(data.Y, idx, axis=1, out=yb, mode="clip")
@@ -265,11 +267,16 @@ class Trainer:
             w = None if data.w is None else np.take(data.w, idx, out=wb, mode="clip")
         return A0, Y, w
 
-    def _gather_for(self, b: int, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        buffers = self._gather.get(b)
-        if buffers is None:
-            buffers = _bounded(self._gather)[b] = self._gather_buffers(b, data)
-        return buffers
+    def _target_columns(self, data: Dataset, rows: slice) -> np.ndarray:
+        """Y's columns ``rows`` (n_L, b), copied into one reused buffer: n_L·b values, and the cost
+        and the output error read them as one contiguous block."""
+        n_values = data.Y.shape[0] * (rows.stop - rows.start)
+        store = self._targets_store
+        if store is None or store.size < n_values or store.dtype != data.Y.dtype:
+            store = self._targets_store = np.empty(n_values, data.Y.dtype)
+        columns = store[:n_values].reshape(data.Y.shape[0], -1)
+        np.copyto(columns, data.Y[:, rows])
+        return columns
 
     def _gather_buffers(self, b: int, data: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows (b, n_0), targets (n_L, b), weights (b,): contiguous views of storage for the largest b so far.
