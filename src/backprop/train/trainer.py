@@ -800,9 +800,6 @@ def _rows_of(labels: np.ndarray | None, rows: np.ndarray | slice | None) -> np.n
     return labels if labels is None or rows is None else labels[..., rows]
 
 
-_COLUMNS: dict[int, np.ndarray] = {}  # arange(m) per batch size, for picking each column's true-class output
-
-
 def _correct(net: Network, A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
     """How many examples (columns) the output A classifies right: ``labels`` are the true classes
     (multiclass, shape (m,)) or which targets are positive (binary and multilabel, like Y)."""
@@ -812,11 +809,7 @@ def _correct(net: Network, A: np.ndarray, Y: np.ndarray, labels: np.ndarray | No
     if task == "multiclass":
         # right when the true class's output is the column's maximum (an arg max over axis 0
         # would copy A; these are (m,) vectors)
-        m = A.shape[1]
-        columns = _COLUMNS.get(m)
-        if columns is None:
-            columns = _bounded(_COLUMNS)[m] = np.arange(m)
-        true_score = A[labels, columns]
+        true_score = A[labels, np.arange(A.shape[1])]
         return float(np.count_nonzero(true_score >= np.maximum.reduce(A, axis=0)))
     hits = np.equal(A > 0.5, labels)
     return float(np.count_nonzero(hits.all(axis=0)) if task == "multilabel" else np.count_nonzero(hits))
