@@ -45,6 +45,7 @@ import numpy as np
 from ._version import __version__
 from .core.activations import ACTIVATIONS, get_activation
 from .core.losses import LOSSES, get_loss
+from .core.tasks import n_classes_of, task_of
 from .core.network import Network as _CoreNetwork
 from .model import Network
 from .core.validation import (
@@ -196,17 +197,12 @@ def _check_feature_names(names: Any, n_in: int) -> list[str] | None:
     return list(names)
 
 
-def _n_label_outputs(task: str, n_out: int) -> int:
-    """How many classes a network of this task and output size distinguishes."""
-    return 2 if task == "binary" else n_out
-
-
 def _check_classes_fit(classes: list[Any] | None, task: str, n_out: int, error: type = ValidationError) -> None:
     if classes is None:
         return
     if task == "regression":
         raise error(f"classes: a regression network ({n_out} outputs, no classes) cannot have labels, received {classes}")
-    expected = _n_label_outputs(task, n_out)
+    expected = n_classes_of(task, n_out)
     if len(classes) != expected:
         raise error(f"classes: expected {expected} labels for a {task} network with {n_out} outputs, received {len(classes)}")
 
@@ -510,7 +506,7 @@ def _validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
         raise bad("params_sha256", "64 lowercase hexadecimal digits")
     try:
         classes = _check_classes(config["classes"])
-        _check_classes_fit(classes, _task(config["loss"], sizes[-1]), sizes[-1], ModelFileError)
+        _check_classes_fit(classes, task_of(config["loss"], sizes[-1]), sizes[-1], ModelFileError)
         _check_feature_names(config["feature_names"], sizes[0])
     except BackpropError as exc:  # ValidationError, InputTypeError, ModelFileError
         raise _fail(path, f"config: {exc}") from None
@@ -519,14 +515,6 @@ def _validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
     if not isinstance(config["metadata"], dict):
         raise bad("metadata", "a JSON object")
     return config
-
-
-def _task(loss: str, n_out: int) -> str:
-    if loss == "binary_crossentropy":
-        return "binary" if n_out == 1 else "multilabel"
-    if loss == "categorical_crossentropy":
-        return "multiclass"
-    return "regression"
 
 
 def _expected_arrays(config: dict[str, Any], path: str) -> dict[str, tuple[tuple[int, ...], np.dtype, str]]:

@@ -27,9 +27,6 @@ EXAMPLES = """examples:
 
 data: a .csv/.tsv/.npz file, or one of: """
 
-# The canonical output activation of each loss (its g' cancels against dJ/dA).
-_OUTPUT_FOR_LOSS = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax", "mse": "identity",
-                    "mae": "identity", "huber": "identity"}
 _FUSED_TEXT = {
     "binary_crossentropy": "sigmoid's g' = A(1 − A) cancels against dJ/dA = (1/m)(A − Y) / (A(1 − A))",
     "categorical_crossentropy": "softmax's Jacobian cancels against dJ/dA = −(1/m) Y / A",
@@ -143,24 +140,22 @@ def run(args: argparse.Namespace) -> int:
     if m > data.X.shape[0]:
         raise ValidationError(f"--examples: {data.name!r} has {data.X.shape[0]} examples, received {m}")
     from ..core.losses import get_loss
+    from ..core.tasks import output_layer, problem_of
 
     loss = get_loss(args.loss)
-    output = args.output_activation or _OUTPUT_FOR_LOSS.get(loss.name, "identity")
-    if loss.name in ("binary_crossentropy", "categorical_crossentropy"):
+    if problem_of(loss, data.categorical) == "classification":
         if not data.categorical:
             raise ValidationError(f"--loss: {loss.name} needs class labels, {data.name!r} has a numeric target")
         codes = label_codes(data.y, data.classes)
-        k = len(data.classes)
-        if loss.name == "binary_crossentropy" and k != 2:
-            raise ValidationError(f"--loss: binary_crossentropy needs 2 classes, {data.name!r} has {k}")
-        n_out = 1 if loss.name == "binary_crossentropy" else k
+        n_out, output, _ = output_layer(len(data.classes), loss, args.output_activation)
         targets = codes if n_out > 1 else codes.astype(np.float64)
-    elif data.categorical and output == "softmax":  # e.g. softmax + squared error: one-hot targets
-        targets = label_codes(data.y, data.classes)
-        n_out = len(data.classes)
     else:
-        targets = (label_codes(data.y, data.classes) if data.categorical else data.y).astype(np.float64)
-        n_out = 1
+        n_out, output, _ = output_layer(None, loss, args.output_activation)
+        if data.categorical and output == "softmax":  # e.g. softmax + squared error: one-hot targets
+            targets = label_codes(data.y, data.classes)
+            n_out = len(data.classes)
+        else:
+            targets = (label_codes(data.y, data.classes) if data.categorical else data.y).astype(np.float64)
     net = Network([data.X.shape[1], *hidden, n_out], [*acts, output], loss, dtype=np.float64, seed=seed)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(data.X.shape[0], size=m, replace=False))

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import io as model_io
 from ..core.gradcheck import check_gradients
-from ..core.validation import check_positive_float, check_positive_int
+from ..core.tasks import loss_name, output_layer, problem_of
+from ..core.validation import ValidationError, check_positive_float, check_positive_int
 from ..model import Network
 from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data, model_targets
@@ -50,21 +51,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fresh_network(args: argparse.Namespace, data) -> tuple[Network, np.ndarray, np.ndarray | None]:
-    from .train import REGRESSION_LOSSES
-
     hidden, acts = parse_hidden_layers(args.layers, args.activation)
-    regression = (args.loss or "").lower() in REGRESSION_LOSSES or not data.categorical
-    if regression:
-        y = data.y.astype(np.float64)
-        sizes, out, loss, classes = [*hidden, 1], "identity", "mse", None
+    if problem_of(args.loss, data.categorical) == "regression":
+        if data.y.dtype.kind not in "iuf":
+            raise ValidationError(f"--loss: {loss_name(args.loss)} is a regression loss, {data.name!r} holds text labels")
+        y, classes = data.y.astype(np.float64), None
+        out = output_layer(None, args.loss, args.output_activation)
     else:
+        if not data.categorical:
+            raise ValidationError(f"--loss: {loss_name(args.loss)} needs class labels, {data.name!r} has a numeric target")
         classes = data.classes
         y = label_codes(data.y, classes)
-        k = len(classes)
-        binary = k == 2 and (args.loss is None or args.loss.lower() in ("binary_crossentropy", "bce"))
-        sizes = [*hidden, 1 if binary else k]
-        out, loss = ("sigmoid", "binary_crossentropy") if binary else ("softmax", "categorical_crossentropy")
-    net = Network([data.X.shape[1], *sizes], [*acts, args.output_activation or out], args.loss or loss,
+        out = output_layer(len(classes), args.loss, args.output_activation)
+    net = Network([data.X.shape[1], *hidden, out.n_outputs], [*acts, out.activation], out.loss,
                   dtype=np.float64, seed=args.seed)
     return net, y, classes
 

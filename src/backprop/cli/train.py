@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import io as model_io
+from ..core.tasks import output_layer, problem_of
 from ..core.validation import (
     ShapeError,
     ValidationError,
@@ -56,7 +57,6 @@ EXAMPLES = """examples:
 
 data: a .csv/.tsv/.npz file, or one of: """
 
-REGRESSION_LOSSES = ("mse", "mae", "huber")
 _OPTION_KEYS = (
     "target", "samples", "data_seed", "task", "layers", "activations", "output_activation", "loss", "optimizer",
     "learning_rate", "schedule", "batch_size", "l2", "dropout", "clip_norm", "validation_split", "early_stopping",
@@ -178,40 +178,18 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _task(opts: dict[str, Any], data: Data) -> str:
-    """'classification' or 'regression', from --task, --loss and the target."""
+    """'classification' or 'regression', from --task, --loss and the target (see :func:`problem_of`)."""
     if data.y is None:
         raise ValidationError(f"data: {data.name!r} has no target column to train on")
-    loss = (opts["loss"] or "").lower()
-    if opts["task"] != "auto":
-        task = opts["task"]
-    elif loss in REGRESSION_LOSSES:
-        task = "regression"
-    elif loss:
-        task = "classification"
-    else:
-        task = "classification" if data.categorical else "regression"
+    task = problem_of(opts["loss"], data.categorical, opts["task"])
     if task == "regression" and data.y.dtype.kind not in "iuf":
         raise ValidationError(f"--task: regression needs a numeric target, {data.target_name!r} holds text labels")
     return task
 
 
 def _architecture(opts: dict[str, Any], task: str, n_in: int, n_classes: int) -> tuple[list[int], list[str], str]:
-    loss = opts["loss"]
-    if task == "regression":
-        n_out, default_loss, default_out = 1, "mse", "identity"
-    else:
-        if n_classes < 2:
-            raise ValidationError(f"data: classification needs at least 2 classes, the target has {n_classes}")
-        binary = n_classes == 2 and (loss or "binary_crossentropy").lower() in ("binary_crossentropy", "bce", "log_loss",
-                                                                                 "binary_cross_entropy")
-        if loss and not binary and loss.lower() in ("binary_crossentropy", "bce", "log_loss", "binary_cross_entropy"):
-            raise ValidationError(
-                f"--loss: binary_crossentropy needs 2 classes, the target has {n_classes}; use categorical_crossentropy"
-            )
-        n_out = 1 if binary else n_classes
-        default_loss = "binary_crossentropy" if binary else "categorical_crossentropy"
-        default_out = "sigmoid" if binary else "softmax"
-    return [n_in, *opts["layers"], n_out], [*opts["activations"], opts["output_activation"] or default_out], loss or default_loss
+    out = output_layer(None if task == "regression" else n_classes, opts["loss"], opts["output_activation"])
+    return [n_in, *opts["layers"], out.n_outputs], [*opts["activations"], out.activation], out.loss
 
 
 def _learning_rate(opts: dict[str, Any]) -> Any:

@@ -34,6 +34,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .init import auto_initializer, get_initializer
 from .losses import Loss, get_loss
+from .tasks import task_of
 from .validation import (
     DivergenceError,
     InputTypeError,
@@ -518,11 +519,7 @@ class Network:
     @property
     def task(self) -> str:
         """'binary', 'multilabel', 'multiclass' or 'regression', from the loss and the outputs."""
-        if self.loss.name == "binary_crossentropy":
-            return "binary" if self.layer_sizes[-1] == 1 else "multilabel"
-        if self.loss.name == "categorical_crossentropy":
-            return "multiclass"
-        return "regression"
+        return task_of(self.loss, self.layer_sizes[-1])
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode.

@@ -9,12 +9,13 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
+from ..core.tasks import loss_name
 from . import _docs
 from ._base import BaseNeuralNet
 
 __all__ = ["NeuralNetRegressor"]
 
-_LOSSES = {"squared_error": "mse", "absolute_error": "mae", "huber": "huber"}
+_LOSSES = ("squared_error", "absolute_error", "huber")  # scikit-learn's names, aliases of backprop's losses
 
 
 class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
@@ -111,7 +112,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             raise ValueError(f"loss: expected one of {sorted(_LOSSES)}, received {self.loss!r}")
 
     def _output_layer(self) -> tuple[str, str, str]:
-        return "identity", "identity", _LOSSES[self.loss]
+        return "identity", "identity", loss_name(self.loss)
 
     def _encode_targets(self, y: np.ndarray, continuing: bool, incremental: bool, classes: Any) -> np.ndarray:
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
