@@ -500,7 +500,7 @@ def test_training_that_crashes_keeps_its_last_checkpoint_and_resumes_from_it(tmp
     assert state["epoch"] == 10 and np.isfinite(net.params).all() and not out.exists()
 
     COUNTS["faults"] += 1
-    real_step = trainer_module.Trainer._train_step
+    real_step = trainer_module.Trainer.train_batch
 
     def crash_at_step_50(self, *a, **k):
         if self.step == 50:
@@ -508,7 +508,7 @@ def test_training_that_crashes_keeps_its_last_checkpoint_and_resumes_from_it(tmp
         return real_step(self, *a, **k)
 
     with monkeypatch.context() as patch:
-        patch.setattr(trainer_module.Trainer, "_train_step", crash_at_step_50)
+        patch.setattr(trainer_module.Trainer, "train_batch", crash_at_step_50)
         assert main(args[:-1] + ["--resume", str(ckpt), "--quiet"]) == 1
     _, state = bio.load_checkpoint(ckpt)
     assert state["epoch"] == 15  # 3 batches per epoch: step 50 is in epoch 17, after the epoch-15 checkpoint

@@ -668,7 +668,7 @@ def test_resume_with_early_stopping_is_exact(tmp_path):
             self.trainer = trainer
 
         def on_epoch_end(self, epoch, logs):
-            if self.trainer._wait > 0 and not saved:  # mid-patience: the count must survive
+            if self.trainer.early_stopping.wait > 0 and not saved:  # mid-patience: the count must survive
                 saved["epoch"] = epoch + 1
                 bio.save_checkpoint(tmp_path / "ckpt.npz", self.trainer, history=history)
 

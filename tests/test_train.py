@@ -265,12 +265,10 @@ def test_a_steady_state_step_allocates_no_batch_sized_array(rng):
 
     data = Dataset(net, X, y)
     idx = np.arange(b)
-    labels = data.labels[idx]
     one_matrix = 10 * b * 8  # one (n_L, b) float64 array
     tracemalloc.start()
     for _ in range(3):
-        A0, Y, w = trainer._batch(data, idx)
-        trainer._train_step(A0, Y, w, float(b), labels)
+        trainer.train_batch(data, idx)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < one_matrix * 0.6, f"a step allocated {peak} bytes"
@@ -319,11 +317,9 @@ def test_trainer_grad_is_the_last_steps_gradient_for_every_optimizer(rng):
 
 def test_a_large_sgd_update_applied_in_chunks_is_the_plain_update(rng):
     """Above 4 chunks of parameters the SGD step runs chunk by chunk: same numbers, bit for bit."""
-    from backprop.train import trainer as trainer_module
-
     X, y = rng.normal(size=(8, 300)), rng.normal(size=(8, 2))
     net = bp.Network([300, 1000, 2], ["tanh", "identity"], "mse", seed=0)
-    assert net.n_params > 4 * trainer_module._CHUNK
+    assert net.n_params > 4 * bp.optim.GradientDescent.chunk_size
     before = net.params.copy()
     _, grad = net.cost_and_gradient(X, y)
     net.fit(X, y, optimizer="sgd", learning_rate=0.05, epochs=1, batch_size=None)
@@ -367,9 +363,9 @@ def test_rows_in_order_are_read_in_place_not_gathered(rng):
     twin = net.copy()
     net.fit(X, y, optimizer="adam", epochs=2, batch_size=16, shuffle=False)
     data = Dataset(net, X, y)
-    A0, Y, _ = net.trainer_._batch(data, slice(16, 32))
+    A0, Y, _ = net.trainer_.buffers.batch(data, slice(16, 32))
     assert np.shares_memory(A0, data.X) and A0.shape == (4, 16)
-    assert net.trainer_._gather_store is None  # no row-gather buffer was ever needed
+    assert net.trainer_.buffers._gather_store is None  # no row-gather buffer was ever needed
     np.testing.assert_array_equal(Y, data.Y[:, 16:32])
     optimizer = bp.optim.Adam()
     for _ in range(2):

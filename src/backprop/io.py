@@ -45,9 +45,8 @@ import numpy as np
 from ._version import __version__
 from .core.activations import ACTIVATIONS, get_activation
 from .core.losses import LOSSES, get_loss
-from .core.tasks import n_classes_of, task_of
 from .core.network import Network as _CoreNetwork
-from .model import Network
+from .core.tasks import n_classes_of, task_of
 from .core.validation import (
     BackpropError,
     InputTypeError,
@@ -55,6 +54,7 @@ from .core.validation import (
     ValidationError,
     describe,
 )
+from .model import Network
 
 __all__ = [
     "FORMAT",

@@ -17,7 +17,6 @@ Incremental training, stated once:
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,13 +26,13 @@ from .core.network import Network as _EngineNetwork
 from .core.validation import ValidationError
 from .train.callbacks import Callback
 from .train.history import History
-from .train.trainer import Dataset, Trainer, prepare_validation
+from .train.data import TrainingData, prepare_validation
+from .train.evaluation import evaluate
+from .train.trainer import Trainer
 
 __all__ = ["Network"]
 
 _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed", "l2", "dropout", "clip_norm", "comm")
-# The Trainer's own defaults, so partial_fit compares later calls against what the first one used.
-_TRAINER_DEFAULTS = {k: p.default for k, p in inspect.signature(Trainer).parameters.items() if k in _TRAINER_OPTIONS}
 
 
 class Network(_EngineNetwork):
@@ -156,8 +155,10 @@ class Network(_EngineNetwork):
             self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
             seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm,
         )
-        return self._run(X, Y, epochs, History(), validation_data, validation_split, seed, sample_weight,
-                         class_weight, callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded)
+        return self._train(X, Y, epochs, History(), validation_data=validation_data,
+                           validation_split=validation_split, seed=seed, sample_weight=sample_weight,
+                           class_weight=class_weight, sharded=sharded, callbacks=callbacks, verbose=verbose,
+                           early_stopping=early_stopping, monitor=monitor, patience=patience, min_delta=min_delta)
 
     def partial_fit(
         self,
@@ -182,40 +183,39 @@ class Network(_EngineNetwork):
         if unknown:
             raise ValidationError(f"partial_fit: unknown options {sorted(unknown)}; expected some of {list(_TRAINER_OPTIONS)}")
         trainer = self.trainer_
-        if trainer is None or not getattr(trainer, "incremental", False):
-            merged = {**_TRAINER_DEFAULTS, **options}
-            trainer = self.trainer_ = Trainer(self, **merged)
-            trainer.options, trainer.incremental, trainer.history = merged, True, History()
+        if trainer is None or not trainer.incremental:
+            trainer = self.trainer_ = Trainer(self, **options, incremental=True)
         else:
             changed = [k for k, v in options.items() if not _same(trainer.options.get(k), v)]
             if changed:
                 raise ValidationError(
                     f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
                 )
-        return self._run(X, Y, 1, trainer.history, validation_data, 0.0, None, sample_weight, class_weight,
-                         callbacks, verbose, False, "val_loss", 0, 0.0, sharded)
+        return self._train(X, Y, 1, trainer.history, validation_data=validation_data, sample_weight=sample_weight,
+                           class_weight=class_weight, sharded=sharded, callbacks=callbacks, verbose=verbose)
 
-    def _run(self, X, Y, epochs, history, validation_data, validation_split, seed, sample_weight, class_weight,
-             callbacks, verbose, early_stopping, monitor, patience, min_delta, sharded=False) -> History:
-        comm = self.trainer_.comm
+    def _train(self, X: Any, Y: Any, epochs: int, history: History, *, validation_data: Any = None,
+               validation_split: float = 0.0, seed: Any = None, sample_weight: Any = None, class_weight: Any = None,
+               sharded: bool = False, **run_options: Any) -> History:
+        """Prepare the data (validation split, weights, shards) and run ``self.trainer_`` on it."""
+        trainer = self.trainer_
+        comm = trainer.comm
         if comm.size > 1 and validation_split:
             if sharded:
                 raise ValidationError("validation_split: not with sharded=True (each rank holds other rows); "
                                       "give validation_data, held whole by every rank")
             if not isinstance(seed, (int, np.integer)):  # every rank must split alike: a seed from the shared RNG
-                seed = int(self.trainer_.rng.bit_generator.state["state"]["state"] % (1 << 63))
+                trainer.synchronize()
+                seed = int(trainer.rng.bit_generator.state["state"]["state"] % (1 << 63))
         X, Y, sample_weight, validation = prepare_validation(self, X, Y, validation_data, validation_split, seed,
                                                              sample_weight)
-        data = Dataset(self, X, Y, sample_weight, class_weight, shard_comm=comm if sharded else None)
+        data = TrainingData(self, X, Y, sample_weight, class_weight, shard_comm=comm if sharded else None)
         self.history_ = history
-        return self.trainer_.run(data, epochs, validation=validation, callbacks=callbacks, verbose=verbose,
-                                 early_stopping=early_stopping, monitor=monitor, patience=patience,
-                                 min_delta=min_delta, history=history)
+        return trainer.run(data, epochs, validation=validation, history=history, **run_options)
 
     def evaluate(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, float]:
         """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""
-        trainer = Trainer(self, optimizer="sgd", batch_size=None)
-        return trainer.evaluate(Dataset(self, X, Y, sample_weight))
+        return evaluate(self, TrainingData(self, X, Y, sample_weight))
 
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""

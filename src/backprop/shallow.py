@@ -31,8 +31,8 @@ from .core.validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
+    check_int,
     check_positive_float,
-    check_positive_int,
     check_seed,
 )
 
@@ -54,7 +54,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) ->
 
     ``seed`` seeds a ``numpy.random.RandomState`` (the course's ``np.random.seed(2)``).
     """
-    n_x, n_h, n_y = (check_positive_int(v, name) for v, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
+    n_x, n_h, n_y = (check_int(v, name) for v, name in ((n_x, "n_x"), (n_h, "n_h"), (n_y, "n_y")))
     rs = np.random.RandomState(None if seed is None else check_seed(seed, below=2**32))
     W1 = rs.randn(n_h, n_x) * 0.01
     W2 = rs.randn(n_y, n_h) * 0.01
@@ -201,7 +201,7 @@ def nn_model(
     """
     X = as_float_matrix(X, "X", dtype=np.float64)
     Y = _labels(Y, X.shape[1], np.shape(Y)[0] if np.ndim(Y) == 2 else 1, X.shape)
-    num_iterations = check_positive_int(num_iterations, "num_iterations", minimum=0)
+    num_iterations = check_int(num_iterations, "num_iterations", minimum=0)
     learning_rate = check_positive_float(learning_rate, "learning_rate")
     parameters = initialize_parameters(X.shape[0], n_h, Y.shape[0], seed=seed)
     for i in range(num_iterations):

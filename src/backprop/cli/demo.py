@@ -8,11 +8,11 @@ import time
 
 import numpy as np
 
-from ..model import Network
-from ..train.callbacks import Callback
-from ..core.validation import check_positive_float, check_positive_int
+from ..core.validation import check_int, check_positive_float
 from ..data import planar_flower
+from ..model import Network
 from ..shallow import initialize_parameters
+from ..train.callbacks import Callback
 
 EXAMPLES = """examples:
   backprop demo
@@ -39,9 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    iterations = check_positive_int(args.iterations, "--iterations")
+    iterations = check_int(args.iterations, "--iterations")
     learning_rate = check_positive_float(args.learning_rate, "--learning-rate")
-    n_h = check_positive_int(args.hidden, "--hidden")
+    n_h = check_int(args.hidden, "--hidden")
     X, y = planar_flower()
     print(f"flower data: {X.shape[0]} points, 2 classes; network 2 -> {n_h} tanh -> 1 sigmoid")
     net = Network([2, n_h, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)

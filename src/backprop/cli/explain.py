@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from ..core.gradcheck import check_gradients, relative_difference
-from ..core.validation import ValidationError, check_positive_float, check_positive_int
+from ..core.validation import ValidationError, check_int, check_positive_float
 from ..model import Network
 from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data
@@ -128,10 +128,10 @@ def _backward_through(activation, dA: np.ndarray, Z: np.ndarray, A: np.ndarray, 
 
 
 def run(args: argparse.Namespace) -> int:
-    m = check_positive_int(args.examples, "--examples")
-    precision = check_positive_int(args.precision, "--precision", minimum=0)
+    m = check_int(args.examples, "--examples")
+    precision = check_int(args.precision, "--precision", minimum=0)
     eps = check_positive_float(args.eps, "--eps")
-    seed = check_positive_int(args.seed, "--seed", minimum=0)
+    seed = check_int(args.seed, "--seed", minimum=0)
     hidden, acts = parse_hidden_layers(args.layers, args.activation)
 
     data = load_data(args.data)

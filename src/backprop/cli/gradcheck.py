@@ -9,7 +9,12 @@ import numpy as np
 from .. import io as model_io
 from ..core.gradcheck import check_gradients
 from ..core.tasks import loss_name, output_layer, problem_of
-from ..core.validation import ValidationError, check_positive_float, check_positive_int
+from ..core.validation import (
+    ValidationError,
+    check_int,
+    check_nonnegative_float,
+    check_positive_float,
+)
 from ..model import Network
 from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data, model_targets
@@ -69,10 +74,10 @@ def _fresh_network(args: argparse.Namespace, data) -> tuple[Network, np.ndarray,
 
 
 def run(args: argparse.Namespace) -> int:
-    examples = check_positive_int(args.examples, "--examples")
+    examples = check_int(args.examples, "--examples")
     eps = check_positive_float(args.eps, "--eps")
     tolerance = check_positive_float(args.tolerance, "--tolerance")
-    l2 = check_positive_float(args.l2, "--l2", allow_zero=True)
+    l2 = check_nonnegative_float(args.l2, "--l2")
     if args.model:
         model = model_io.read_model(args.model)
         net = model.net

@@ -15,8 +15,9 @@ from ..core.tasks import output_layer, problem_of
 from ..core.validation import (
     ShapeError,
     ValidationError,
+    check_int,
+    check_nonnegative_float,
     check_positive_float,
-    check_positive_int,
     check_probability,
 )
 from ..data import StandardScaler, train_test_split
@@ -32,7 +33,7 @@ from ..distributed import evaluate as distributed_evaluate
 from ..distributed.comm import launched_rank, launched_size
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
-from ..train import Callback, Dataset, GradientNorms, History, LocalComm, Trainer
+from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
 from ._common import (
     check_output_path,
     describe_network,
@@ -155,25 +156,25 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     batch = args.batch_size
     if batch is not None and batch.strip().lower() != "full":
         try:
-            batch = check_positive_int(int(batch), "--batch-size")
+            batch = check_int(int(batch), "--batch-size")
         except ValueError:
             raise ValidationError(f"--batch-size: expected a positive integer or 'full', received {batch!r}") from None
     elif batch is not None:
         batch = "full"
     if args.samples is not None:
-        check_positive_int(args.samples, "--samples")
+        check_int(args.samples, "--samples")
     return {
         "target": args.target, "samples": args.samples, "data_seed": args.data_seed, "task": args.task,
         "layers": hidden, "activations": acts, "output_activation": args.output_activation, "loss": args.loss,
         "optimizer": args.optimizer, "learning_rate": None if args.learning_rate is None else
         check_positive_float(args.learning_rate, "--learning-rate"),
         "schedule": args.schedule, "batch_size": batch,
-        "l2": check_positive_float(args.l2, "--l2", allow_zero=True),
+        "l2": check_nonnegative_float(args.l2, "--l2"),
         "dropout": check_probability(args.dropout, "--dropout"),
         "clip_norm": None if args.clip_norm is None else check_positive_float(args.clip_norm, "--clip-norm"),
         "validation_split": check_probability(args.validation_split, "--validation-split"),
-        "early_stopping": bool(args.early_stopping), "patience": check_positive_int(args.patience, "--patience", minimum=0),
-        "seed": check_positive_int(args.seed, "--seed", minimum=0), "dtype": args.dtype, "standardize": bool(args.standardize),
+        "early_stopping": bool(args.early_stopping), "patience": check_int(args.patience, "--patience", minimum=0),
+        "seed": check_int(args.seed, "--seed", minimum=0), "dtype": args.dtype, "standardize": bool(args.standardize),
     }
 
 
@@ -305,7 +306,7 @@ def _communicator(args: argparse.Namespace) -> Any:
 
 
 def _trainer_options(opts: dict[str, Any]) -> dict[str, Any]:
-    """Trainer's keyword arguments (a fresh learning-rate schedule each call: schedules hold state)."""
+    """Trainer's keyword arguments (a fresh learning-rate schedule)."""
     return {"optimizer": opts["optimizer"], "learning_rate": _learning_rate(opts), "batch_size": _batch_size(opts),
             "shuffle": True, "seed": opts["seed"], "l2": opts["l2"], "dropout": opts["dropout"],
             "clip_norm": opts["clip_norm"]}
@@ -358,10 +359,10 @@ def run(args: argparse.Namespace) -> int:
         if sharded and opts["validation_split"]:
             raise ValidationError("--validation-split: not with --shard (each process holds only its own rows, so "
                                   "no process could draw the split); hold out a validation file instead")
-        epochs = check_positive_int(args.epochs, "--epochs")
+        epochs = check_int(args.epochs, "--epochs")
         check_output_path(args.out, "--out")  # before training: a run must not end unable to save
         if args.checkpoint_every is not None:
-            check_positive_int(args.checkpoint_every, "--checkpoint-every")
+            check_int(args.checkpoint_every, "--checkpoint-every")
             check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
         if args.plot and comm.rank == 0:
             _check_plotting()
@@ -412,7 +413,7 @@ def run(args: argparse.Namespace) -> int:
         elif list(net.layer_sizes) != sizes:
             raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(net.layer_sizes)}, "
                              f"the data and options imply {sizes}")
-        trainer = Trainer(net, **_trainer_options(opts))  # with several ranks, a stand-in that checks the options
+        trainer = Trainer(net, comm=comm, **_trainer_options(opts))  # joins the other ranks when it runs
         norms = GradientNorms()
         history = History()
         if state is not None:
@@ -426,10 +427,6 @@ def run(args: argparse.Namespace) -> int:
 
     # 4. Together: training, the final scores; rank 0 alone prints and writes files.
     with abort_on_error(comm, traceback=debug):
-        if comm.size > 1:  # the real trainer: rank 0's parameters and random state, on every rank
-            trainer = Trainer(net, comm=comm, **_trainer_options(opts))
-            if state is not None:
-                trainer.load_state_dict(state)
         net.trainer_, net.history_ = trainer, history
         n_train = n_examples if sharded else int(X_train.shape[0])
 
@@ -466,8 +463,8 @@ def run(args: argparse.Namespace) -> int:
             root_print(f"resuming from {args.resume} at epoch {trainer.epoch}", comm=comm)
         sys.stdout.flush()
 
-        train_data = Dataset(net, X_train, y_train, shard_comm=comm if sharded else None)
-        validation = None if X_val is None else Dataset(net, X_val, y_val)
+        train_data = TrainingData(net, X_train, y_train, shard_comm=comm if sharded else None)
+        validation = None if X_val is None else TrainingData(net, X_val, y_val)
         try:
             trainer.run(train_data, remaining, validation=validation, callbacks=callbacks,
                         early_stopping=opts["early_stopping"], patience=opts["patience"], history=history)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .network import Network
-from .validation import InputTypeError, check_positive_float
+from .validation import InputTypeError, check_nonnegative_float, check_positive_float
 
 __all__ = ["GradientCheck", "check_gradients", "relative_difference"]
 
@@ -78,7 +78,7 @@ def check_gradients(
         raise InputTypeError(f"net: expected a backprop.Network, received {type(net).__name__}")
     eps = check_positive_float(eps, "eps")
     tolerance = check_positive_float(tolerance, "tolerance")
-    l2 = check_positive_float(l2, "l2", allow_zero=True)
+    l2 = check_nonnegative_float(l2, "l2")
     net64 = net.astype(np.float64)
     A0 = net64._columns(X)
     m = A0.shape[1]

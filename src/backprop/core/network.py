@@ -42,8 +42,8 @@ from .validation import (
     ValidationError,
     as_float_matrix,
     as_generator,
-    check_positive_float,
-    check_positive_int,
+    check_int,
+    check_nonnegative_float,
     check_probability,
     describe,
 )
@@ -131,7 +131,7 @@ class Network:
     ):
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence | np.ndarray):
             raise InputTypeError(f"layer_sizes: expected a sequence of positive integers, received {describe(layer_sizes)}")
-        sizes = tuple(check_positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes))
+        sizes = tuple(check_int(n, f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes))
         if len(sizes) < 2:
             raise ValidationError(f"layer_sizes: expected at least 2 sizes (inputs and outputs), received {list(sizes)}")
         L = len(sizes) - 1
@@ -474,7 +474,7 @@ class Network:
 
     def cost_and_gradient(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> tuple[float, np.ndarray]:
         """(J, dJ/dparams) on the data; with ``l2`` = λ adds λ/(2m)Σ‖W‖² and (λ/m)W (m = Σ weights)."""
-        l2 = check_positive_float(l2, "l2", allow_zero=True)
+        l2 = check_nonnegative_float(l2, "l2")
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)
@@ -491,7 +491,7 @@ class Network:
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None, l2: float = 0.0) -> float:
         """J on the data (inference mode), with the L2 term when ``l2`` > 0."""
-        l2 = check_positive_float(l2, "l2", allow_zero=True)
+        l2 = check_nonnegative_float(l2, "l2")
         A0 = self._columns(X)
         m = A0.shape[1]
         Yc = self.targets(Y, m)

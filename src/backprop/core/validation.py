@@ -19,8 +19,10 @@ __all__ = [
     "InputTypeError",
     "DivergenceError",
     "as_float_matrix",
+    "check_int",
     "check_positive_int",
     "check_positive_float",
+    "check_nonnegative_float",
     "check_probability",
     "check_seed",
     "as_generator",
@@ -123,8 +125,8 @@ def as_float_matrix(
     return arr
 
 
-def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, requiring ``value >= minimum``; bools are rejected."""
+def check_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, requiring ``value >= minimum`` (1 unless given); bools are rejected."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
         raise InputTypeError(f"{name}: expected an integer >= {minimum}, received {describe(value)}")
     if value < minimum:
@@ -133,7 +135,7 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
 
 
 def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a finite float > 0 (or >= 0 with ``allow_zero``)."""
+    """Return ``value`` as a finite float > 0 (``allow_zero``: deprecated, use :func:`check_nonnegative_float`)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise InputTypeError(f"{name}: expected a number, received {describe(value)}")
     value = _as_float(value, name)
@@ -141,6 +143,14 @@ def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> 
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValidationError(f"{name}: expected a finite number {bound}, received {value}")
     return value
+
+
+def check_nonnegative_float(value: Any, name: str) -> float:
+    """Return ``value`` as a finite float >= 0."""
+    return check_positive_float(value, name, allow_zero=True)
+
+
+check_positive_int = check_int  # the name before 0.x (it accepted any ``minimum``, 0 included)
 
 
 def _as_float(value: Real, name: str) -> float:

@@ -24,8 +24,9 @@ from backprop.core.validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
+    check_int,
+    check_nonnegative_float,
     check_positive_float,
-    check_positive_int,
     describe,
 )
 
@@ -60,8 +61,8 @@ def planar_flower(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
-    noise = check_positive_float(noise, "noise", allow_zero=True)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    noise = check_nonnegative_float(noise, "noise")
     if seed is None or isinstance(seed, np.random.Generator):
         randn = as_generator(seed).standard_normal
     else:
@@ -94,8 +95,8 @@ def moons(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
-    noise = check_positive_float(noise, "noise", allow_zero=True)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    noise = check_nonnegative_float(noise, "noise")
     rng = as_generator(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
@@ -124,8 +125,8 @@ def circles(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
-    noise = check_positive_float(noise, "noise", allow_zero=True)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    noise = check_nonnegative_float(noise, "noise")
     factor = check_positive_float(factor, "factor")
     if factor >= 1:
         raise ValidationError(f"factor: expected a number in (0, 1), received {factor}")
@@ -157,13 +158,13 @@ def spirals(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
-    n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+    n_samples = check_int(n_samples, "n_samples", minimum=2)
+    n_classes = check_int(n_classes, "n_classes", minimum=2)
     if n_samples < n_classes:
         raise ValidationError(
             f"n_samples: expected at least n_classes={n_classes} samples, received {n_samples}"
         )
-    noise = check_positive_float(noise, "noise", allow_zero=True)
+    noise = check_nonnegative_float(noise, "noise")
     rng = as_generator(seed)
     counts = split_counts(n_samples, n_classes)
     parts = []
@@ -187,8 +188,8 @@ def xor(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=4)
-    noise = check_positive_float(noise, "noise", allow_zero=True)
+    n_samples = check_int(n_samples, "n_samples", minimum=4)
+    noise = check_nonnegative_float(noise, "noise")
     rng = as_generator(seed)
     centers = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [1.0, -1.0]])
     counts = split_counts(n_samples, 4)
@@ -215,14 +216,14 @@ def blobs(
     Returns ``X`` of shape (n_samples, n_features) float64 and ``y`` of shape
     (n_samples,) int64 with the index of each sample's centre.
     """
-    n_samples = check_positive_int(n_samples, "n_samples")
-    cluster_std = check_positive_float(cluster_std, "cluster_std", allow_zero=True)
+    n_samples = check_int(n_samples, "n_samples")
+    cluster_std = check_nonnegative_float(cluster_std, "cluster_std")
     if n_features is not None:
-        n_features = check_positive_int(n_features, "n_features")
+        n_features = check_int(n_features, "n_features")
     rng = as_generator(seed)
 
     if isinstance(centers, Integral) and not isinstance(centers, (bool, np.bool_)):
-        n_centers = check_positive_int(centers, "centers")
+        n_centers = check_int(centers, "centers")
         dim = 2 if n_features is None else n_features
         center_array = rng.uniform(-10.0, 10.0, size=(n_centers, dim))
     elif isinstance(centers, (bool, np.bool_, str, bytes)) or centers is None:

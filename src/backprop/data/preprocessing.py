@@ -17,7 +17,7 @@ from backprop.core.validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
-    check_positive_int,
+    check_int,
     describe,
 )
 
@@ -238,7 +238,7 @@ def one_hot(y: Any, n_classes: int | None = None, *, dtype: Any = np.float64) ->
     if n_classes is None:
         n_classes = top + 1
     else:
-        n_classes = check_positive_int(n_classes, "n_classes")
+        n_classes = check_int(n_classes, "n_classes")
         if top >= n_classes:
             raise ValidationError(
                 f"n_classes: expected more than the largest code in y ({top}), received {n_classes}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.validation import check_positive_float, check_positive_int
+from ..core.validation import check_int, check_nonnegative_float
 
 __all__ = ["LBFGS"]
 
@@ -24,10 +24,10 @@ class LBFGS:
     name = "lbfgs"
 
     def __init__(self, memory: int = 10, tol: float = 1e-9, max_fun: int = 15000, ftol: float | None = None):
-        self.memory = check_positive_int(memory, "memory")
-        self.tol = check_positive_float(tol, "tol", allow_zero=True)
-        self.ftol = self.tol if ftol is None else check_positive_float(ftol, "ftol", allow_zero=True)
-        self.max_fun = check_positive_int(max_fun, "max_fun")
+        self.memory = check_int(memory, "memory")
+        self.tol = check_nonnegative_float(tol, "tol")
+        self.ftol = self.tol if ftol is None else check_nonnegative_float(ftol, "ftol")
+        self.max_fun = check_int(max_fun, "max_fun")
         self.learning_rate = None
         self.result: Any = None
 

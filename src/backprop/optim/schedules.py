@@ -20,7 +20,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..core.validation import InputTypeError, ValidationError, check_positive_float, check_positive_int, describe
+from ..core.validation import (
+    InputTypeError,
+    ValidationError,
+    check_int,
+    check_nonnegative_float,
+    check_positive_float,
+    describe,
+)
 
 __all__ = [
     "Schedule",
@@ -78,7 +85,7 @@ class StepDecay(Schedule):
     def __init__(self, initial: float, factor: float = 0.5, step_size: int = 1000):
         super().__init__(initial)
         self.factor = check_positive_float(factor, "factor")
-        self.step_size = check_positive_int(step_size, "step_size")
+        self.step_size = check_int(step_size, "step_size")
 
     def __call__(self, step):
         return self.initial * self.factor ** (step // self.step_size)
@@ -92,7 +99,7 @@ class ExponentialDecay(Schedule):
     def __init__(self, initial: float, decay_rate: float = 0.96, decay_steps: int = 1000):
         super().__init__(initial)
         self.decay_rate = check_positive_float(decay_rate, "decay_rate")
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
+        self.decay_steps = check_int(decay_steps, "decay_steps")
 
     def __call__(self, step):
         return self.initial * self.decay_rate ** (step / self.decay_steps)
@@ -106,9 +113,9 @@ class InverseTimeDecay(Schedule):
 
     def __init__(self, initial: float, decay_rate: float = 1.0, decay_steps: int = 1, power: float = 1.0):
         super().__init__(initial)
-        self.decay_rate = check_positive_float(decay_rate, "decay_rate", allow_zero=True)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
-        self.power = check_positive_float(power, "power", allow_zero=True)
+        self.decay_rate = check_nonnegative_float(decay_rate, "decay_rate")
+        self.decay_steps = check_int(decay_steps, "decay_steps")
+        self.power = check_nonnegative_float(power, "power")
 
     def __call__(self, step):
         return self.initial / (1 + self.decay_rate * step / self.decay_steps) ** self.power
@@ -121,8 +128,8 @@ class CosineDecay(Schedule):
 
     def __init__(self, initial: float, decay_steps: int = 1000, alpha: float = 0.0):
         super().__init__(initial)
-        self.decay_steps = check_positive_int(decay_steps, "decay_steps")
-        self.alpha = check_positive_float(alpha, "alpha", allow_zero=True)
+        self.decay_steps = check_int(decay_steps, "decay_steps")
+        self.alpha = check_nonnegative_float(alpha, "alpha")
         if self.alpha > 1:
             raise ValidationError(f"alpha: expected the final fraction of the rate in [0, 1], received {self.alpha}")
 
@@ -144,9 +151,9 @@ class ReduceOnPlateau(Schedule):
         self.factor = check_positive_float(factor, "factor")
         if self.factor >= 1:
             raise ValidationError(f"factor: expected a number in (0, 1), received {self.factor}")
-        self.patience = check_positive_int(patience, "patience", minimum=0)
-        self.min_delta = check_positive_float(min_delta, "min_delta", allow_zero=True)
-        self.min_lr = check_positive_float(min_lr, "min_lr", allow_zero=True)
+        self.patience = check_int(patience, "patience", minimum=0)
+        self.min_delta = check_nonnegative_float(min_delta, "min_delta")
+        self.min_lr = check_nonnegative_float(min_lr, "min_lr")
         if not isinstance(monitor, str):
             raise InputTypeError(f"monitor: expected a logged name such as 'val_loss', received {describe(monitor)}")
         self.monitor = monitor

@@ -22,11 +22,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..core.activations import get_activation
-from ..core.validation import DivergenceError
 from ..core.init import get_initializer
+from ..core.validation import DivergenceError
 from ..model import Network
 from ..optim import LBFGS, SCHEDULES, Optimizer, Schedule, get_optimizer, get_schedule
-from ..train import Dataset, History, Trainer
+from ..train import History, Trainer, TrainingData
 from ._monitor import SKLEARN_RATES, EpochMonitor, SklearnRate
 from ._optimizers import SklearnAdam, SklearnSGD
 
@@ -382,7 +382,7 @@ class BaseNeuralNet(BaseEstimator):
                                  "your dataset.")
             sw_val = None if sample_weight is None else sample_weight[val]
             validation = (X[val], y[val], sw_val)
-            val_data = Dataset(self.network_, X[val], Y[val], sw_val)
+            val_data = TrainingData(self.network_, X[val], Y[val], sw_val)
             X, Y = X[train], Y[train]
             sample_weight = None if sample_weight is None else sample_weight[train]
 
@@ -394,7 +394,7 @@ class BaseNeuralNet(BaseEstimator):
         monitor = EpochMonitor(self, X.shape[0], validation, solver["rate"], incremental, stochastic)
         epochs = 1 if incremental else self.max_iter
         try:
-            trainer.run(Dataset(self.network_, X, Y, sample_weight), epochs, validation=val_data,
+            trainer.run(TrainingData(self.network_, X, Y, sample_weight), epochs, validation=val_data,
                         callbacks=[monitor], history=self.history_)
         except DivergenceError as exc:  # scikit-learn's contract: a ValueError (this one is both)
             raise SolverDivergedError(
