@@ -375,7 +375,7 @@ def test_huge_declared_sizes_are_refused_before_allocating(saved, tmp_path, monk
     with pytest.raises(ModelFileError, match="config.npy.*declares"):
         bio.load(tmp_path / "zipcfg.npz")
     # A config larger than allowed.
-    monkeypatch.setattr(bio, "MAX_CONFIG_BYTES", 64)
+    monkeypatch.setattr(bio.archive, "MAX_CONFIG_BYTES", 64)  # where the reader looks it up
     with pytest.raises(ModelFileError, match="config.npy"):
         bio.load(path)
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .core.network import Network as _EngineNetwork
 from .core.validation import ValidationError
+from .io.models import save, use_network_class
 from .train.callbacks import Callback
 from .train.history import History
 from .train.data import TrainingData, prepare_validation
@@ -219,8 +220,6 @@ class Network(_EngineNetwork):
 
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
-        from .io import save
-
         save(self, path, **kwargs)
 
 
@@ -229,3 +228,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) if not isinstance(a, np.ndarray) else np.array_equal(a, b)
     except (TypeError, ValueError):
         return a is b
+
+
+use_network_class(Network)  # model files and torch state dicts load as this class

@@ -34,16 +34,12 @@ def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any, full: bool =
         pass
 
 
-def install_excepthook(comm: Communicator | None = None) -> None:
+def install_excepthook(comm: Communicator) -> None:
     """Make an uncaught exception on any rank print its traceback (prefixed with the rank) and abort the job.
 
-    ``comm`` needs an ``abort(code)`` method (as :class:`MPIComm` has); ``None``: the
-    process's :func:`get_comm`. Installing it again does nothing (the first hook stays).
+    ``comm`` needs an ``abort(code)`` method (as :class:`MPIComm` has; :func:`get_comm` installs
+    the hook itself). Installing it again does nothing (the first hook stays).
     """
-    if comm is None:
-        from .comm import get_comm
-
-        comm = get_comm(fail_fast=False)
     if not hasattr(comm, "abort") or comm.size == 1:
         return
     previous = sys.excepthook
@@ -59,7 +55,7 @@ def install_excepthook(comm: Communicator | None = None) -> None:
 
 
 @contextmanager
-def abort_on_error(comm: Communicator | None = None, *, traceback: bool = True) -> Iterator[Communicator]:
+def abort_on_error(comm: Communicator, *, traceback: bool = True) -> Iterator[Communicator]:
     """Run a block so that an exception (or ``sys.exit(n)``, n ≠ 0) on any rank aborts every rank.
 
     >>> with abort_on_error(comm):              # doctest: +SKIP
@@ -69,10 +65,6 @@ def abort_on_error(comm: Communicator | None = None, *, traceback: bool = True) 
     line, as a command-line tool prints). With one process, or a communicator without
     ``abort``, the exception propagates as usual.
     """
-    if comm is None:
-        from .comm import get_comm
-
-        comm = get_comm(fail_fast=False)
     try:
         yield comm
     except SystemExit as exc:

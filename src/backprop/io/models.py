@@ -1,0 +1,128 @@
+"""Model files: save a network, read it back validated, build the network from what was validated.
+
+Networks are built as the class the library registers (:func:`use_network_class`):
+``backprop.Network`` (with ``fit`` and ``save``), registered when :mod:`backprop.model` is
+imported, which importing ``backprop`` always does. This module itself knows only the
+engine (:class:`backprop.core.Network`), so ``io`` never imports ``model``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.network import Network as _CoreNetwork
+from ..core.validation import InputTypeError, describe
+from .archive import _little_endian, _write_archive, read_archive
+from .atomic import PathLike, atomic_write
+from .schema import decode_state, expected_arrays, model_config, validate_config
+
+__all__ = ["ModelFile", "load", "read_config", "read_model", "save", "use_network_class"]
+
+_network_class: type[_CoreNetwork] = _CoreNetwork
+
+
+def use_network_class(cls: type[_CoreNetwork]) -> None:
+    """Build the networks read from files (and from torch state dicts) as ``cls``, a subclass of the engine."""
+    global _network_class
+    if not (isinstance(cls, type) and issubclass(cls, _CoreNetwork)):
+        raise InputTypeError(f"cls: expected a subclass of backprop.core.Network, received {describe(cls)}")
+    _network_class = cls
+
+
+def network_class() -> type[_CoreNetwork]:
+    """The class networks are built as (``backprop.Network`` once :mod:`backprop.model` is imported)."""
+    return _network_class
+
+
+@dataclass
+class ModelFile:
+    """Everything a model file holds.
+
+    ``net``: the network; ``classes``: the original labels (n_classes,) or None;
+    ``feature_names``: list of n_inputs names or None; ``target_name``: str or None;
+    ``metadata``: the free-form dict given to :func:`save`; ``config``: the validated JSON
+    config; ``state``: the training state (checkpoints only, else None).
+    """
+
+    net: Any
+    classes: np.ndarray | None = None
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] | None = None
+
+
+def save(
+    net: Any,
+    path: PathLike,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    classes: Any = None,
+    feature_names: Sequence[str] | None = None,
+    target_name: str | None = None,
+) -> str:
+    """Save ``net`` to ``path`` (written exactly there; no extension is added), atomically.
+
+    ``classes``: the original labels, shape (n_classes,) (2 for one sigmoid output, n_L for
+    softmax), so predictions can be mapped back; ``feature_names``: n_0 strings;
+    ``metadata``: a JSON-able dict (training options, history, …). Each defaults to the
+    network's ``classes_``, ``feature_names_``, ``target_name_`` or ``metadata_`` attribute
+    when it has one. Returns the path. A failure (disk full, crash) leaves an existing file
+    at ``path`` intact.
+    """
+    config = model_config(net, "model", metadata, classes, feature_names, target_name)
+    params = _little_endian(net.params)
+    return atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params}))
+
+
+def _read_validated(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """(config, arrays) of a model or checkpoint file, every field and member checked."""
+    return read_archive(path, lambda config, where: expected_arrays(validate_config(config, where), where))
+
+
+def _build_network(config: dict[str, Any], params: np.ndarray) -> Any:
+    """The network a validated config describes, holding ``params``."""
+    net = _network_class(config["layer_sizes"], config["activations"], config["loss"], dtype=config["dtype"],
+                         init=None)
+    net.params = params
+    return net
+
+
+def read_config(path: PathLike) -> dict[str, Any]:
+    """The validated JSON config of a model or checkpoint file (the arrays are checked too)."""
+    config, _ = _read_validated(path)
+    return config
+
+
+def read_model(path: PathLike) -> ModelFile:
+    """Everything in a model (or checkpoint) file, validated: see :class:`ModelFile`."""
+    config, arrays = _read_validated(path)
+    net = _build_network(config, arrays["params"])
+    classes = None if config["classes"] is None else np.array(config["classes"])
+    state = None
+    if config["kind"] == "checkpoint":
+        state = decode_state(config["state"], arrays, os.fspath(path))
+    model = ModelFile(net, classes, config["feature_names"], config["target_name"], config["metadata"], config, state)
+    net.classes_ = classes
+    net.feature_names_ = config["feature_names"]
+    net.target_name_ = config["target_name"]
+    net.metadata_ = config["metadata"]
+    return model
+
+
+def load(path: PathLike) -> Any:
+    """Load the network saved at ``path`` by :func:`save` (or :func:`save_checkpoint`).
+
+    Returns a ``backprop.Network`` of the saved dtype with the saved parameters, bit for
+    bit. The label mapping and the other fields are attached as ``net.classes_`` (array
+    of the original labels, or None), ``net.feature_names_``, ``net.target_name_`` and
+    ``net.metadata_``. Raises :class:`ModelFileError` for any problem with the file and
+    ``FileNotFoundError`` when there is none.
+    """
+    return read_model(path).net
