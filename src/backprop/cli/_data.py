@@ -19,6 +19,8 @@ import numpy as np
 
 from ..core.validation import ShapeError, ValidationError
 from ..data import blobs, circles, load_csv, load_npz, moons, planar_flower, spirals, xor
+from ..labels import label_codes, predicted_labels
+from ..labels import targets_for as model_targets
 
 __all__ = ["Data", "BUILTIN", "SKLEARN", "load_data", "label_codes", "data_names", "model_targets", "predicted_labels"]
 
@@ -201,41 +203,3 @@ def load_data(
             f"({', '.join(data.feature_names[:8])}{', …' if data.X.shape[1] > 8 else ''})"
         )
     return data
-
-
-def label_codes(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Integer codes (n_samples,) of the labels ``y`` in ``classes``; unknown labels are an error."""
-    lookup = {str(c): i for i, c in enumerate(classes.tolist())}
-    codes = np.empty(len(y), dtype=np.int64)
-    for i, label in enumerate(np.asarray(y).tolist()):
-        key = str(label)
-        if key not in lookup:
-            shown = classes.tolist()
-            raise ValidationError(f"y: the label {label!r} is not one of the model's classes {shown[:10]}")
-        codes[i] = lookup[key]
-    return codes
-
-
-def model_targets(net: Any, classes: np.ndarray | None, y: np.ndarray) -> np.ndarray:
-    """Targets for ``net`` from original labels ``y`` (n_samples,): class codes, or numbers for regression.
-
-    Without a label mapping, a classifier's labels must already be codes 0 … n_classes − 1.
-    """
-    if net.task == "regression":
-        if np.asarray(y).dtype.kind not in "iuf":
-            raise ValidationError("y: a regression model needs a numeric target, the data holds text labels")
-        return np.asarray(y, dtype=np.float64)
-    if classes is not None:
-        return label_codes(y, classes)
-    y = np.asarray(y)
-    if y.dtype.kind not in "iu":
-        raise ValidationError("y: the model has no label mapping, so its targets must be integer class codes")
-    return y.astype(np.int64)
-
-
-def predicted_labels(net: Any, classes: np.ndarray | None, X: np.ndarray) -> np.ndarray:
-    """``net.predict(X)`` mapped back to the original labels when the model has them."""
-    prediction = net.predict(X)
-    if classes is not None and net.task in ("binary", "multiclass"):
-        return classes[prediction]
-    return prediction

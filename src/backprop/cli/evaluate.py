@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from .. import io as model_io
+from .. import metrics
 from ._common import describe_network, fmt, make_parser
 from ._data import data_names, load_data, model_targets
 
@@ -36,16 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def evaluate(net, classes, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """loss and accuracy, or loss, mse, mae and r2, of ``net`` on (X, original labels y)."""
-    targets = model_targets(net, classes, y)
-    scores = dict(net.evaluate(X, targets))
-    if net.task == "regression":
-        prediction = net.predict(X).reshape(targets.shape)
-        residual = targets - prediction
-        scores["mse"] = float(np.mean(residual**2))
-        scores["mae"] = float(np.mean(np.abs(residual)))
-        total = float(np.sum((targets - targets.mean()) ** 2))
-        scores["r2"] = 1.0 - float(np.sum(residual**2)) / total if total > 0 else float("nan")
-    return scores
+    return metrics.scores(net, X, model_targets(net, classes, y), regression=("mse", "mae", "r2"))
 
 
 def run(args: argparse.Namespace) -> int:

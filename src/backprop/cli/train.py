@@ -6,11 +6,13 @@ import argparse
 import datetime
 import os
 import sys
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .. import io as model_io
+from .. import metrics
 from ..core.tasks import output_layer, problem_of
 from ..core.validation import (
     ShapeError,
@@ -20,7 +22,7 @@ from ..core.validation import (
     check_positive_float,
     check_probability,
 )
-from ..data import StandardScaler, train_test_split
+from ..data import StandardScaler, fold_standardization, train_test_split
 from ..distributed import (
     RootOnly,
     abort_on_error,
@@ -29,8 +31,8 @@ from ..distributed import (
     root_print,
     unique_labels,
 )
-from ..distributed import evaluate as distributed_evaluate
 from ..distributed.comm import launched_rank, launched_size
+from ..io import SaveCheckpoints
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
@@ -211,75 +213,235 @@ def _batch_size(opts: dict[str, Any]) -> int | None:
     return None if batch == "full" else batch
 
 
-# --------------------------------------------------------------------------- callbacks
-
-
-class _Checkpoints(Callback):
-    """Saves a checkpoint every ``every`` epochs (``{epoch}`` in the path is the epoch number)."""
-
-    def __init__(self, every: int, template: str, history: History, norms: GradientNorms, save_kwargs: dict[str, Any]):
-        self.every, self.template, self.history, self.norms, self.save_kwargs = every, template, history, norms, save_kwargs
-        self.trainer: Trainer | None = None
-        self.saved: list[str] = []
-
-    def on_train_begin(self, trainer):
-        self.trainer = trainer
-
-    def on_epoch_end(self, epoch, logs):
-        done = epoch + 1
-        if done % self.every:
-            return
-        path = self.template.replace("{epoch}", str(done))
-        metadata = dict(self.save_kwargs["metadata"], gradient_norms=[n.tolist() for n in self.norms.norms])
-        model_io.save_checkpoint(path, self.trainer, history=self.history, metadata=metadata,
-                                 **{k: v for k, v in self.save_kwargs.items() if k != "metadata"})
-        self.saved.append(path)
-
-
 # --------------------------------------------------------------------------- the run
 
 
-def _fold_standardization(net: Network, mean: np.ndarray, scale: np.ndarray) -> Network:
-    """A network on raw inputs equal to ``net`` on standardized ones.
+@dataclass
+class _Run:
+    """What the phases of one ``backprop train`` run hand each other."""
 
-    W[1] (x − μ)/σ + b[1] = (W[1] / σ) x + (b[1] − (W[1] / σ) μ).
+    comm: Any
+    debug: bool
+    sharded: bool
+    data_comm: Any  # the ranks among which the rows are divided (a LocalComm without --shard)
+    opts: dict[str, Any] = field(default_factory=dict)
+    spec: str = ""  # the data set or file
+    state: dict[str, Any] | None = None  # the checkpoint's training state (--resume)
+    net: Network | None = None
+    epochs: int = 0
+    data: Data | None = None
+    task: str = ""  # 'classification' or 'regression'
+    classes: np.ndarray | None = None
+    n_examples: int = 0  # over all ranks
+    scaler: StandardScaler | None = None
+    X_train: np.ndarray | None = None
+    y_train: np.ndarray | None = None
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    trainer: Trainer | None = None
+    history: History = field(default_factory=History)
+    norms: GradientNorms = field(default_factory=GradientNorms)
+    checkpoints: SaveCheckpoints | None = None
+    save_options: dict[str, Any] = field(default_factory=dict)  # metadata, classes, names: for every file
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; on several MPI processes (``mpiexec -n 4 backprop train …``) every rank trains, rank 0 alone writes.
+
+    The run has five phases. Those that every rank does on its own (reading the options,
+    the checkpoint and the data; building the network and the trainer) run under
+    :func:`report_once`: an error there on any rank stops every rank, and the job prints it
+    once. Those that talk to the other ranks (the classes, the count and the scaler of
+    sharded data; training; the final scores) run under ``abort_on_error``: an error there
+    on one rank aborts the job instead of leaving the others waiting. With one process both
+    do nothing.
     """
-    folded = Network(net.layer_sizes, net.activations, net.loss, dtype=net.dtype, init=None)
-    folded.params = net.params
-    W = net.weights[0].astype(np.float64) / scale[None, :]
-    b = net.biases[0].astype(np.float64) - W @ mean[:, None]
-    folded.weights[0][...] = W
-    folded.biases[0][...] = b
-    return folded
+    comm = _communicator(args)
+    sharded = bool(args.shard)
+    job = _Run(comm=comm, debug=bool(getattr(args, "debug", False)), sharded=sharded,
+               data_comm=comm if sharded else LocalComm())
+    with report_once(comm, "train", job.debug):
+        _read_inputs(args, job)  # 1. alone: the options, the checkpoint, the data (with --shard, this rank's rows)
+    with abort_on_error(comm, traceback=job.debug):
+        _share_data_facts(job)  # 2. together: the classes, the number of examples, the scaler of sharded data
+    with report_once(comm, "train", job.debug):
+        _build(job)  # 3. alone: the targets, the split, the network, the trainer and its resumed state
+    with abort_on_error(comm, traceback=job.debug):
+        _train(args, job)  # 4. together: training (rank 0 prints)
+        return _finish(args, job)  # 5. together: the final scores; rank 0 writes the model and plots
 
 
-def _metrics(net: Network, X: np.ndarray, targets: np.ndarray, comm: Any = None) -> dict[str, float]:
-    """The loss and accuracy, or the loss, MSE and R²; with ``comm`` (sharded rows) of all ranks' rows (collective)."""
-    if comm is not None and comm.size > 1:
-        return _metrics_of_shards(net, X, targets, comm)
-    scores = net.evaluate(X, targets)
-    if net.task == "regression":
-        prediction = net.predict(X)
-        residual = targets - prediction
-        scores["mse"] = float(np.mean(residual**2))
-        total = float(np.sum((targets - targets.mean()) ** 2))
-        scores["r2"] = 1.0 - float(np.sum(residual**2)) / total if total > 0 else float("nan")
-    return scores
+def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
+    """The options (from the command line, or the checkpoint's), the checkpoint's state and this rank's data."""
+    comm = job.comm
+    if args.resume:
+        job.net, job.state = model_io.load_checkpoint(args.resume)
+        meta = job.net.metadata_
+        if not isinstance(meta.get("options"), dict):
+            raise ValidationError(f"--resume: {args.resume!r} was not written by 'backprop train' (no options in it)")
+        job.opts = _checked_resume_options({key: meta["options"].get(key) for key in _OPTION_KEYS}, args.resume)
+        job.spec = args.data or meta.get("data")
+        if job.spec is None:
+            raise ValidationError("data: give the data set (the checkpoint does not name one)")
+    else:
+        if args.data is None:
+            raise ValidationError("data: expected a data set name or a .csv/.npz file (or --resume CHECKPOINT)")
+        job.opts, job.spec = _options(args), args.data
+    if job.sharded and job.opts["validation_split"]:
+        raise ValidationError("--validation-split: not with --shard (each process holds only its own rows, so "
+                              "no process could draw the split); hold out a validation file instead")
+    job.epochs = check_int(args.epochs, "--epochs")
+    check_output_path(args.out, "--out")  # before training: a run must not end unable to save
+    if args.checkpoint_every is not None:
+        check_int(args.checkpoint_every, "--checkpoint-every")
+        check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
+    if args.plot and comm.rank == 0:
+        _check_plotting()
+
+    opts = job.opts
+    shard = (comm.rank, comm.size) if job.data_comm.size > 1 else None
+    job.data = data = load_data(job.spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"],
+                                shard=shard)
+    if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
+        raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
+                              "one has none; use fewer processes, or no --shard")
+    job.task = _task(opts, data)
+    if job.task == "classification" and data.classes is None and not np.array_equal(data.y, np.round(data.y)):
+        raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
+                              "fractional numbers; use a regression loss (mse, mae, huber)")
 
 
-def _metrics_of_shards(net: Network, X: np.ndarray, targets: np.ndarray, comm: Any) -> dict[str, float]:
-    """:func:`_metrics` of the concatenated shards: sums over the ranks, the mean first for R² (as one process)."""
-    scores = distributed_evaluate(net, X, targets, comm)
-    if net.task == "regression":
-        residual = targets - net.predict(X) if len(X) else np.zeros(0)
-        sums = np.array([np.sum(residual**2), np.sum(targets), len(targets)], dtype=np.float64)
-        comm.allreduce_(sums)
-        squares, m = float(sums[0]), float(sums[2])
-        total = np.array([np.sum((targets - sums[1] / m) ** 2)], dtype=np.float64)
-        comm.allreduce_(total)
-        scores["mse"] = squares / m
-        scores["r2"] = 1.0 - squares / float(total[0]) if total[0] > 0 else float("nan")
-    return scores
+def _share_data_facts(job: _Run) -> None:
+    """With --shard, what needs every rank's rows: the classes, the number of examples, the scaler (collective)."""
+    data = job.data
+    if job.task == "classification":
+        job.classes = data.classes
+        if job.classes is None:  # integer labels (a shard may lack some), or numbers asked to be classes
+            job.classes = unique_labels(data.y.astype(np.int64), job.data_comm)
+            data.y, data.classes = data.y.astype(np.int64), job.classes
+    job.n_examples = _count(data.X.shape[0], job.data_comm)
+    if job.sharded and job.opts["standardize"]:
+        job.scaler = fit_scaler(data.X, job.data_comm)
+
+
+def _build(job: _Run) -> None:
+    """The targets, the validation split, the scaling, the network and its trainer (resumed from the checkpoint)."""
+    opts, data, classes = job.opts, job.data, job.classes
+    X = data.X
+    targets = label_codes(data.y, classes) if classes is not None else data.y.astype(np.float64)
+    sizes, activations, loss = _architecture(opts, job.task, X.shape[1], 0 if classes is None else len(classes))
+    if opts["validation_split"]:
+        counts = np.bincount(targets) if classes is not None else None
+        stratify = counts is not None and counts.min() >= 2
+        job.X_train, job.X_val, job.y_train, job.y_val = train_test_split(
+            X, targets, opts["validation_split"], seed=opts["seed"], stratify=stratify)
+    else:
+        job.X_train, job.y_train = X, targets
+    if opts["standardize"] and job.scaler is None:
+        job.scaler = StandardScaler().fit(job.X_train)
+    if job.scaler is not None:
+        job.X_train = job.scaler.transform(job.X_train)
+        job.X_val = None if job.X_val is None else job.scaler.transform(job.X_val)
+
+    if job.state is None:
+        job.net = Network(sizes, activations, loss, dtype=opts["dtype"], seed=opts["seed"])
+    elif list(job.net.layer_sizes) != sizes:
+        raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(job.net.layer_sizes)}, "
+                         f"the data and options imply {sizes}")
+    job.trainer = Trainer(job.net, comm=job.comm, **_trainer_options(opts))  # joins the other ranks when it runs
+    if job.state is not None:
+        job.trainer.load_state_dict(job.state)
+        job.history = History.from_dict(job.state.get("history") or {})
+        job.norms.norms = [np.asarray(n, dtype=np.float64) for n in job.net.metadata_.get("gradient_norms", [])]
+    if job.epochs - job.trainer.epoch < 1:
+        raise ValidationError(f"--epochs: the checkpoint is at epoch {job.trainer.epoch}; expected more epochs than "
+                              f"that, received {job.epochs}")
+
+
+def _train(args: argparse.Namespace, job: _Run) -> None:
+    """Print what is about to run, then train (with the gradient-norm, checkpoint and progress callbacks)."""
+    comm, net, trainer, opts, data = job.comm, job.net, job.trainer, job.opts, job.data
+    net.trainer_, net.history_ = trainer, job.history
+    scaler = job.scaler
+    metadata: dict[str, Any] = {
+        "data": job.spec, "task": job.task, "options": opts,
+        "n_train": job.n_examples if job.sharded else int(job.X_train.shape[0]),
+        "n_validation": 0 if job.X_val is None else int(job.X_val.shape[0]),
+        "standardize": None if scaler is None else {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()},
+    }
+    job.save_options = {"metadata": metadata, "classes": job.classes, "feature_names": data.feature_names,
+                        "target_name": data.target_name}
+    callbacks: list[Callback] = [_on_root(job.norms, comm)]
+    if args.checkpoint_every:
+        job.checkpoints = SaveCheckpoints(
+            args.checkpoint_every, args.checkpoint, history=job.history,
+            metadata=lambda: dict(metadata, gradient_norms=[n.tolist() for n in job.norms.norms]),
+            **{k: v for k, v in job.save_options.items() if k != "metadata"})
+        callbacks.append(_on_root(job.checkpoints, comm))
+    progress = progress_callback(job.epochs, trainer.epoch, args.quiet)
+    if progress is not None:
+        callbacks.append(_on_root(progress, comm))
+
+    _print_plan(args, job)
+    train_data = TrainingData(net, job.X_train, job.y_train, shard_comm=comm if job.sharded else None)
+    validation = None if job.X_val is None else TrainingData(net, job.X_val, job.y_val)
+    try:
+        trainer.run(train_data, job.epochs - trainer.epoch, validation=validation, callbacks=callbacks,
+                    early_stopping=opts["early_stopping"], patience=opts["patience"], history=job.history)
+    finally:
+        saved = job.checkpoints.saved if job.checkpoints is not None else []
+        if saved:
+            root_print(f"checkpoints saved: {'… ' if len(saved) > 3 else ''}{', '.join(saved[-3:])}", comm=comm)
+
+
+def _print_plan(args: argparse.Namespace, job: _Run) -> None:
+    """The data, the network, the training options (and the processes, the resumed epoch), on rank 0."""
+    comm, net, trainer, opts, data = job.comm, job.net, job.trainer, job.opts, job.data
+    n_classes = "" if job.classes is None else f", {len(job.classes)} classes"
+    split = "" if job.X_val is None else f" ({job.X_train.shape[0]} training, {job.X_val.shape[0]} validation)"
+    root_print(f"data: {data.name}, {job.n_examples} examples, {data.X.shape[1]} features{n_classes}{split}", comm=comm)
+    root_print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, "
+               f"{net.dtype.name}", comm=comm)
+    rate = trainer.schedule if opts["schedule"] else (f"{trainer.schedule(0):g}" if trainer.schedule is not None else "n/a")
+    span = f"epochs {trainer.epoch + 1}-{job.epochs}" if job.state is not None else f"{job.epochs} epochs"
+    root_print(f"training: {trainer.optimizer.name}, learning rate {rate}, batch size {_batch_size(opts) or 'full'}, "
+               f"{span}, seed {opts['seed']}", comm=comm)
+    if comm.size > 1:
+        rows = "each reading only its own part of the rows" if job.sharded else "each holding every row"
+        root_print(f"processes: {comm.size} (MPI), {rows}; rank 0 prints and writes the files", comm=comm)
+    if job.state is not None:
+        root_print(f"resuming from {args.resume} at epoch {trainer.epoch}", comm=comm)
+    sys.stdout.flush()
+
+
+def _finish(args: argparse.Namespace, job: _Run) -> int:
+    """The final scores on raw inputs (standardisation folded in), then rank 0 saves the model and the plots."""
+    comm, history, scaler, trainer = job.comm, job.history, job.scaler, job.trainer
+    final = job.net if scaler is None else fold_standardization(job.net, scaler.mean_, scaler.scale_)
+    X_train_raw = job.X_train if scaler is None else scaler.inverse_transform(job.X_train)
+    scores = {f"train_{k}": v for k, v in metrics.scores(final, X_train_raw, job.y_train, regression=_SCORES,
+                                                         comm=comm if job.sharded else None).items()}
+    if job.X_val is not None:
+        X_val_raw = scaler.inverse_transform(job.X_val) if scaler is not None else job.X_val
+        scores.update({f"val_{k}": v for k, v in metrics.scores(final, X_val_raw, job.y_val, regression=_SCORES).items()})
+    status = "interrupted" if history.interrupted else "stopped early" if history.stopped_early else "done"
+    best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
+    root_print(f"{status} after {trainer.epoch} epochs{best}: {_format_scores(scores)}", comm=comm)
+
+    if comm.rank == 0:
+        job.save_options["metadata"].update(
+            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            epochs=trainer.epoch, history=history.to_dict(), gradient_norms=[n.tolist() for n in job.norms.norms],
+            scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
+        )
+        model_io.save(final, args.out, **job.save_options)
+        print(f"model saved to {args.out}")
+        if args.plot:
+            _plots(args.plot, final, history, job.norms, job.data, job.task)
+    return 130 if history.interrupted else 0
+
+
+_SCORES = ("mse", "r2")  # what a regression run reports besides its loss
 
 
 def _format_scores(scores: dict[str, float]) -> str:
@@ -323,177 +485,6 @@ def _count(n: int, comm: Any) -> int:
     total = np.array([float(n)])
     comm.allreduce_(total)
     return int(total[0])
-
-
-def run(args: argparse.Namespace) -> int:
-    """Train; on several MPI processes (``mpiexec -n 4 backprop train …``) every rank trains, rank 0 alone writes.
-
-    The run has four parts. Those that every rank does on its own (reading the options,
-    the checkpoint and the data; building the network) run under :func:`report_once`: an
-    error there on any rank stops every rank, and the job prints it once. Those that talk
-    to the other ranks (the classes, the count and the scaler of sharded data; training;
-    the final scores) run under ``abort_on_error``: an error there on one rank aborts the
-    job instead of leaving the others waiting. With one process both do nothing.
-    """
-    comm = _communicator(args)
-    debug = bool(getattr(args, "debug", False))
-    sharded = bool(args.shard)
-    data_comm = comm if sharded else LocalComm()  # the ranks among which the rows are divided
-
-    # 1. On each rank alone: the options, the checkpoint, the data (with --shard, this rank's rows).
-    with report_once(comm, "train", debug):
-        state = None
-        if args.resume:
-            net, state = model_io.load_checkpoint(args.resume)
-            meta = net.metadata_
-            if not isinstance(meta.get("options"), dict):
-                raise ValidationError(f"--resume: {args.resume!r} was not written by 'backprop train' (no options in it)")
-            opts = _checked_resume_options({key: meta["options"].get(key) for key in _OPTION_KEYS}, args.resume)
-            spec = args.data or meta.get("data")
-            if spec is None:
-                raise ValidationError("data: give the data set (the checkpoint does not name one)")
-        else:
-            if args.data is None:
-                raise ValidationError("data: expected a data set name or a .csv/.npz file (or --resume CHECKPOINT)")
-            opts, spec = _options(args), args.data
-        if sharded and opts["validation_split"]:
-            raise ValidationError("--validation-split: not with --shard (each process holds only its own rows, so "
-                                  "no process could draw the split); hold out a validation file instead")
-        epochs = check_int(args.epochs, "--epochs")
-        check_output_path(args.out, "--out")  # before training: a run must not end unable to save
-        if args.checkpoint_every is not None:
-            check_int(args.checkpoint_every, "--checkpoint-every")
-            check_output_path(args.checkpoint.replace("{epoch}", "1"), "--checkpoint")
-        if args.plot and comm.rank == 0:
-            _check_plotting()
-
-        shard = (comm.rank, comm.size) if data_comm.size > 1 else None
-        data = load_data(spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"], shard=shard)
-        if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
-            raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
-                                  "one has none; use fewer processes, or no --shard")
-        task = _task(opts, data)
-        if task == "classification" and data.classes is None and not np.array_equal(data.y, np.round(data.y)):
-            raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
-                                  "fractional numbers; use a regression loss (mse, mae, huber)")
-
-    # 2. With --shard, what needs every rank's rows: the classes, the number of examples, the scaler.
-    with abort_on_error(comm, traceback=debug):
-        X = data.X
-        classes = None
-        if task == "classification":
-            classes = data.classes
-            if classes is None:  # integer labels (a shard may lack some), or numbers asked to be classes
-                classes = unique_labels(data.y.astype(np.int64), data_comm)
-                data.y, data.classes = data.y.astype(np.int64), classes
-        n_examples = _count(X.shape[0], data_comm)
-        scaler = fit_scaler(X, data_comm) if sharded and opts["standardize"] else None
-
-    # 3. On each rank alone: the targets, the network, the trainer's options and the checkpoint's state.
-    with report_once(comm, "train", debug):
-        targets = label_codes(data.y, classes) if classes is not None else data.y.astype(np.float64)
-        sizes, activations, loss = _architecture(opts, task, X.shape[1], 0 if classes is None else len(classes))
-
-        seed = opts["seed"]
-        if opts["validation_split"]:
-            counts = np.bincount(targets) if classes is not None else None
-            stratify = counts is not None and counts.min() >= 2
-            X_train, X_val, y_train, y_val = train_test_split(X, targets, opts["validation_split"], seed=seed,
-                                                              stratify=stratify)
-        else:
-            X_train, X_val, y_train, y_val = X, None, targets, None
-        if opts["standardize"] and scaler is None:
-            scaler = StandardScaler().fit(X_train)
-        if scaler is not None:
-            X_train = scaler.transform(X_train)
-            X_val = None if X_val is None else scaler.transform(X_val)
-
-        if state is None:
-            net = Network(sizes, activations, loss, dtype=opts["dtype"], seed=seed)
-        elif list(net.layer_sizes) != sizes:
-            raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(net.layer_sizes)}, "
-                             f"the data and options imply {sizes}")
-        trainer = Trainer(net, comm=comm, **_trainer_options(opts))  # joins the other ranks when it runs
-        norms = GradientNorms()
-        history = History()
-        if state is not None:
-            trainer.load_state_dict(state)
-            history = History.from_dict(state.get("history") or {})
-            norms.norms = [np.asarray(n, dtype=np.float64) for n in net.metadata_.get("gradient_norms", [])]
-        remaining = epochs - trainer.epoch
-        if remaining < 1:
-            raise ValidationError(f"--epochs: the checkpoint is at epoch {trainer.epoch}; expected more epochs than "
-                                  f"that, received {epochs}")
-
-    # 4. Together: training, the final scores; rank 0 alone prints and writes files.
-    with abort_on_error(comm, traceback=debug):
-        net.trainer_, net.history_ = trainer, history
-        n_train = n_examples if sharded else int(X_train.shape[0])
-
-        metadata: dict[str, Any] = {
-            "data": spec, "task": task, "options": opts, "n_train": n_train,
-            "n_validation": 0 if X_val is None else int(X_val.shape[0]),
-            "standardize": None if scaler is None else {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()},
-        }
-        save_kwargs = {"metadata": metadata, "classes": classes, "feature_names": data.feature_names,
-                       "target_name": data.target_name}
-        callbacks: list[Callback] = [_on_root(norms, comm)]
-        checkpoints = None
-        if args.checkpoint_every:
-            checkpoints = _Checkpoints(args.checkpoint_every, args.checkpoint, history, norms, save_kwargs)
-            callbacks.append(_on_root(checkpoints, comm))
-        progress = progress_callback(epochs, trainer.epoch, args.quiet)
-        if progress is not None:
-            callbacks.append(_on_root(progress, comm))
-
-        n_classes = "" if classes is None else f", {len(classes)} classes"
-        split = "" if X_val is None else f" ({X_train.shape[0]} training, {X_val.shape[0]} validation)"
-        root_print(f"data: {data.name}, {n_examples} examples, {X.shape[1]} features{n_classes}{split}", comm=comm)
-        root_print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, "
-                   f"{net.dtype.name}", comm=comm)
-        rate = trainer.schedule if opts["schedule"] else (f"{trainer.schedule(0):g}" if trainer.schedule is not None else "n/a")
-        batch = _batch_size(opts)
-        span = f"epochs {trainer.epoch + 1}-{epochs}" if state is not None else f"{epochs} epochs"
-        root_print(f"training: {trainer.optimizer.name}, learning rate {rate}, batch size {batch or 'full'}, {span}, "
-                   f"seed {seed}", comm=comm)
-        if comm.size > 1:
-            rows = "each reading only its own part of the rows" if sharded else "each holding every row"
-            root_print(f"processes: {comm.size} (MPI), {rows}; rank 0 prints and writes the files", comm=comm)
-        if state is not None:
-            root_print(f"resuming from {args.resume} at epoch {trainer.epoch}", comm=comm)
-        sys.stdout.flush()
-
-        train_data = TrainingData(net, X_train, y_train, shard_comm=comm if sharded else None)
-        validation = None if X_val is None else TrainingData(net, X_val, y_val)
-        try:
-            trainer.run(train_data, remaining, validation=validation, callbacks=callbacks,
-                        early_stopping=opts["early_stopping"], patience=opts["patience"], history=history)
-        finally:
-            if checkpoints is not None and checkpoints.saved:
-                shown = ", ".join(checkpoints.saved[-3:])
-                root_print(f"checkpoints saved: {'… ' if len(checkpoints.saved) > 3 else ''}{shown}", comm=comm)
-
-        final = net if scaler is None else _fold_standardization(net, scaler.mean_, scaler.scale_)
-        X_train_raw = X_train if scaler is None else scaler.inverse_transform(X_train)
-        scores = {f"train_{k}": v for k, v in _metrics(final, X_train_raw, y_train, comm if sharded else None).items()}
-        if X_val is not None:
-            X_val_raw = scaler.inverse_transform(X_val) if scaler is not None else X_val
-            scores.update({f"val_{k}": v for k, v in _metrics(final, X_val_raw, y_val).items()})
-        status = "interrupted" if history.interrupted else "stopped early" if history.stopped_early else "done"
-        best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
-        root_print(f"{status} after {trainer.epoch} epochs{best}: {_format_scores(scores)}", comm=comm)
-
-        if comm.rank == 0:
-            metadata.update(
-                created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                epochs=trainer.epoch, history=history.to_dict(), gradient_norms=[n.tolist() for n in norms.norms],
-                scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
-            )
-            model_io.save(final, args.out, **save_kwargs)
-            print(f"model saved to {args.out}")
-            if args.plot:
-                _plots(args.plot, final, history, norms, data, task)
-        return 130 if history.interrupted else 0
 
 
 def _plots(directory: str, net: Network, history: History, norms: GradientNorms, data: Data, task: str) -> None:

@@ -2,7 +2,7 @@
 
 from .datasets import blobs, circles, moons, planar_flower, spirals, xor
 from .loaders import Dataset, load_csv, load_npz
-from .preprocessing import StandardScaler, encode_labels, one_hot, train_test_split
+from .preprocessing import StandardScaler, encode_labels, fold_standardization, one_hot, train_test_split
 
 __all__ = [
     "planar_flower",
@@ -16,6 +16,7 @@ __all__ = [
     "load_npz",
     "train_test_split",
     "StandardScaler",
+    "fold_standardization",
     "one_hot",
     "encode_labels",
 ]
