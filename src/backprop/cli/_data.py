@@ -54,7 +54,7 @@ def _toy(function: Callable[..., tuple[np.ndarray, np.ndarray]], default_seed: i
 
 #: Built-in data sets (numpy only): name -> loader(name, n_samples, seed).
 BUILTIN: dict[str, Callable[..., Data]] = {
-    "flower": _toy(planar_flower, 1),  # the course's seed: the seed's exact data
+    "flower": _toy(planar_flower, 1),  # random seed 1, as in the course: the course's exact data
     "moons": _toy(moons, 0),
     "circles": _toy(circles, 0),
     "spirals": _toy(spirals, 0),
@@ -75,7 +75,7 @@ def _sklearn(name: str, n_samples: int | None) -> Data:
     try:
         import sklearn.datasets
     except ImportError:
-        raise ImportError(f"the data set {name!r} comes with scikit-learn: pip install 'backprop[sklearn]'") from None
+        raise ImportError(f"the data set {name!r} comes with scikit-learn: pip install 'backprop-mlp[sklearn]'") from None
     bunch = getattr(sklearn.datasets, f"load_{name}")()
     X = np.asarray(bunch.data, dtype=np.float64)
     target = np.asarray(bunch.target)

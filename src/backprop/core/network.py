@@ -1,10 +1,10 @@
 """A feed-forward network over one flat parameter vector, and backpropagation through it.
 
-Notation (the seed's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), bias
+Notation (the course's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), bias
 ``b[l]`` (n_l, 1), pre-activation ``Z[l] = W[l] A[l-1] + b[l]`` and activation
 ``A[l] = g[l](Z[l])``; ``A[0] = X`` holds one example per column, shape (n_0, m).
 
-Backpropagation (:meth:`Network.backward_columns`) is the seed's four equations:
+Backpropagation (:meth:`Network.backward_columns`) is the four backpropagation equations:
 
 1. ``dZ[L] = dJ/dA[L] ⊙ g'(Z[L])``  — or ``c ⊙ (A[L] − Y)`` for a canonical loss/activation pair
 2. ``dW[L] = dZ[L] A[L-1]ᵀ``,  ``db[L] = Σ_i dZ[L][:, i]``
@@ -367,7 +367,7 @@ class Network:
         if X.shape[1] != n_in:
             hint = ""
             if X.shape[0] == n_in:
-                hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the seed's (n_x, m))"
+                hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the course's (n_x, m))"
             raise ShapeError(f"{name}: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
         return X.T
 

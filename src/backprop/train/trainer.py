@@ -1,6 +1,6 @@
 """The fit loop: mini-batches, epochs, regularisation, validation, early stopping, callbacks.
 
-One step is the seed's iteration, generalised:
+One step is the course's iteration, generalised:
 
     forward (with dropout when training)  →  cost J  →  backward (flat gradient)
     →  [all-reduce across processes]  →  + (λ/m) W  →  clip by global norm  →  optimizer update
@@ -349,7 +349,7 @@ class Trainer:
         if self._plain_sgd and 0 < lr and math.isfinite(lr * lr * norm2):
             # θ ← θ − α g with the gradient buffer as the step (α g is finite: its norm is): no
             # scratch vector, so faster than the optimizer's step (38 vs 63 µs on W2's 235k
-            # parameters); the seed's update_parameters, bit for bit. ``grad`` undoes α on access.
+            # parameters); the course's update_parameters, bit for bit. ``grad`` undoes α on access.
             _descend(net.params, grad, lr)
             self._grad_scale = lr
             self.optimizer.t += 1
