@@ -49,7 +49,9 @@ from ..core.validation import (
     check_positive_float,
     check_positive_int,
     check_probability,
+    check_weight_sum,
     describe,
+    reject_masked,
 )
 from ..optim import LBFGS, GradientDescent, Optimizer, as_schedule, get_optimizer
 from .callbacks import Callback, PrintProgress
@@ -88,10 +90,14 @@ class Dataset:
         w = None
         if sample_weight is not None:
             Network.coefficients(self.m, sample_weight)  # validates
-            w = np.asarray(sample_weight, dtype=net.dtype).copy()
+            w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=net.dtype).copy()
         if class_weight is not None:
             cw = _class_weights(net, self.Y, class_weight, shard_comm if self.sharded else None)
-            w = cw if w is None else w * cw
+            with np.errstate(over="ignore"):  # an overflowing product is refused just below
+                w = cw if w is None else w * cw
+        if w is not None:
+            check_weight_sum(w, "sample_weight and class_weight" if sample_weight is not None and class_weight
+                              is not None else "class_weight" if class_weight is not None else "sample_weight")
         self.w = self.w_all = w
         if self.sharded:
             self._share(shard_comm)
@@ -139,6 +145,10 @@ def _class_weights(net: Network, Y: np.ndarray, class_weight: Any, comm: Communi
             table[k] = check_positive_float(v, f"class_weight[{k}]", allow_zero=True)
     else:
         raise InputTypeError(f"class_weight: expected a dict or 'balanced', received {describe(class_weight)}")
+    too_large = table > np.finfo(net.dtype).max
+    if too_large.any():
+        k = int(np.argmax(too_large))
+        raise ValidationError(f"class_weight[{k}]: {table[k]:.3g} exceeds the {net.dtype} range of the network")
     return table[labels].astype(net.dtype)
 
 
@@ -835,6 +845,8 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
     order = as_generator(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    reject_masked(Y, "Y")
+    reject_masked(sample_weight, "sample_weight")
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
         raise ShapeError(f"Y: expected {m} rows to match X, received shape {Y.shape}")
