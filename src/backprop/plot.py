@@ -27,7 +27,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'backprop[plot]'") from None
+        raise ImportError("plotting needs matplotlib: pip install 'backprop-mlp[plot]'") from None
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 

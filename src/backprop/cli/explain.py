@@ -167,9 +167,9 @@ def run(args: argparse.Namespace) -> int:
 
     print("backprop explain: one forward and one backward pass, equation by equation")
     print(f"network {describe_network(net)}, loss {loss.name}, m = {m} examples of {data.name} (seed {seed})")
-    print("Examples are columns, as in the seed: A[0] = X has shape (n_0, m); W[l] is (n_l, n_{l-1}).")
+    print("Examples are columns, as in the course: A[0] = X has shape (n_0, m); W[l] is (n_l, n_{l-1}).")
 
-    out.section("Parameters (initialised with the seed)")
+    out.section("Parameters (initialised with the random seed)")
     for l in range(1, L + 1):
         out.array(f"W[{l}]", None, net.weights[l - 1])
         out.array(f"b[{l}]", None, net.biases[l - 1])

@@ -19,7 +19,9 @@ from ..core.validation import (
     as_generator,
     check_nonnegative_float,
     check_probability,
+    check_weight_sum,
     describe,
+    reject_masked,
 )
 from .comm import Communicator
 
@@ -63,10 +65,14 @@ class TrainingData:
         w = None
         if sample_weight is not None:
             Network.coefficients(self.m, sample_weight)  # validates
-            w = np.asarray(sample_weight, dtype=net.dtype).copy()
+            w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=net.dtype).copy()
         if class_weight is not None:
             cw = class_weights(net, self.Y, class_weight, shard_comm if self.sharded else None)
-            w = cw if w is None else w * cw
+            with np.errstate(over="ignore"):  # an overflowing product is refused just below
+                w = cw if w is None else w * cw
+        if w is not None:
+            check_weight_sum(w, "sample_weight and class_weight" if sample_weight is not None and class_weight
+                             is not None else "class_weight" if class_weight is not None else "sample_weight")
         self.w = self.w_all = w
         if self.sharded:
             from .parallel import share_shard_sizes
@@ -101,6 +107,10 @@ def class_weights(net: Network, Y: np.ndarray, class_weight: Any, comm: Communic
             table[k] = check_nonnegative_float(v, f"class_weight[{k}]")
     else:
         raise InputTypeError(f"class_weight: expected a dict or 'balanced', received {describe(class_weight)}")
+    too_large = table > np.finfo(net.dtype).max
+    if too_large.any():
+        k = int(np.argmax(too_large))
+        raise ValidationError(f"class_weight[{k}]: {table[k]:.3g} exceeds the {net.dtype} range of the network")
     return table[labels].astype(net.dtype)
 
 
@@ -132,6 +142,8 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
     order = as_generator(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    reject_masked(Y, "Y")
+    reject_masked(sample_weight, "sample_weight")
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
         raise ShapeError(f"Y: expected {m} rows to match X, received shape {Y.shape}")
