@@ -99,7 +99,12 @@ class InputMap:
             raise InputTypeError(f"transform: expected a function of X, received {describe(transform)}")
         if isinstance(groups, (str, bytes)) or not isinstance(groups, Sequence):
             raise InputTypeError(f"groups: expected one sequence of feature indices per column, received {describe(groups)}")
-        slopes = as_float_matrix(slopes, "slopes", ndim=1) if np.size(slopes) else np.zeros(0)
+        try:
+            slopes = np.asarray(slopes, dtype=np.float64)  # NaN marks the features of a group
+        except (TypeError, ValueError):
+            raise InputTypeError(f"slopes: expected one number (or NaN) per feature, received {describe(slopes)}") from None
+        if slopes.ndim != 1 or slopes.size == 0:
+            raise ShapeError(f"slopes: expected a 1-D array of one number (or NaN) per feature, received shape {slopes.shape}")
         n_features = slopes.shape[0]
         column_of = np.full(n_features, -1, dtype=np.intp)
         for j, group in enumerate(groups):
@@ -156,7 +161,8 @@ class InputMap:
     def from_scaler(cls, scaler: Any, names: Sequence[str] | None = None) -> "InputMap":
         """From a fitted ``backprop.data.StandardScaler`` or scikit-learn ``StandardScaler``."""
         mean, scale = getattr(scaler, "mean_", None), getattr(scaler, "scale_", None)
-        if not hasattr(scaler, "transform") or (mean is None and scale is None):
+        standard = hasattr(scaler, "transform") and hasattr(scaler, "mean_") and hasattr(scaler, "scale_")
+        if not standard or (mean is None and scale is None):  # MinMaxScaler, RobustScaler: no mean_
             raise InputTypeError(f"preprocessing: expected a fitted StandardScaler or an InputMap, received {describe(scaler)}")
         n = len(mean) if mean is not None else len(scale)
         mean = np.zeros(n) if mean is None or getattr(scaler, "with_mean", True) is False else np.asarray(mean, float)

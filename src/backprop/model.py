@@ -217,6 +217,13 @@ class Network(_EngineNetwork):
         trainer = Trainer(self, optimizer="sgd", batch_size=None)
         return trainer.evaluate(Dataset(self, X, Y, sample_weight))
 
+    def attribute(self, X: Any, **kwargs: Any) -> Any:
+        """Attributions (n_samples, n_features[, n_outputs]) of the predictions on X to its features,
+        by backpropagation to the input: see :func:`backprop.attribute` for the keywords."""
+        from .attribute import attribute
+
+        return attribute(self, X, **kwargs)
+
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
         from .io import save
