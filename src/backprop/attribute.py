@@ -121,7 +121,7 @@ class InputMap:
         n_columns = len(groups)
         sizes = np.bincount(column_of, minlength=n_columns)
         if names is None:
-            names = [f"x{j}" for j in range(n_columns)]
+            names = [f"x{j + 1}" for j in range(n_columns)]
         names = [str(n) for n in names]
         if len(names) != n_columns:
             raise ValidationError(f"names: expected {n_columns} column names, received {len(names)}")
@@ -587,7 +587,7 @@ def ranking(attributions: Any, names: Sequence[str] | None = None) -> list[tuple
     """``(column name, importance)`` pairs, most important first (ties keep the column order)."""
     scores = importance(attributions)
     if names is None:
-        names = [f"x{j}" for j in range(scores.shape[0])]
+        names = [f"x{j + 1}" for j in range(scores.shape[0])]
     names = [str(n) for n in names]
     if len(names) != scores.shape[0]:
         raise ValidationError(f"names: expected {scores.shape[0]} column names, received {len(names)}")
@@ -596,5 +596,5 @@ def ranking(attributions: Any, names: Sequence[str] | None = None) -> list[tuple
 
 
 def column_names(model: Any, preprocessing: Any = None) -> list[str]:
-    """The names of the columns attributions are reported on (x0, x1, … when the model has none)."""
+    """The names of the columns attributions are reported on (x1, x2, … when the model has none)."""
     return list(_resolve(model, preprocessing).input_map.names)
