@@ -32,6 +32,7 @@ summing its features' attributions back into it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -324,23 +325,22 @@ def _chunk_columns(net: _EngineNetwork) -> int:
     return max(1, _MAX_BUFFER_BYTES // per_column)
 
 
-def _gradients(net: _EngineNetwork, F: np.ndarray, units: np.ndarray, signs: np.ndarray, output: str,
+def _gradients(net: _EngineNetwork, A0: np.ndarray, units: np.ndarray, signs: np.ndarray, output: str,
                Y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each row i of F (m, n_0): ``∂f_i/∂F_i`` (m, n_0) and ``f_i`` (m,), one batched pass.
+    """For each column i of A0 (n_0, m): ``∂f_i/∂A0_i`` (n_0, m) and ``f_i`` (m,), one batched pass.
 
     ``f_i = signs[i] · A[L][units[i], i]`` (output "prediction"), ``signs[i] · Z[L][units[i], i]``
     ("logit"), or the loss ℓ(A[L][:, i], Y[:, i]) ("loss": the engine's backward pass itself,
     every column weighted 1, so column i's error is that of its own loss).
     """
     L = net.n_layers
-    A0 = np.ascontiguousarray(F.T)
     cache = net.forward_columns(A0)
     m = A0.shape[1]
     if output == "loss":
         coef = np.ones(m, dtype=net.dtype)
         net.backward_columns(cache, Y, coef)  # steps 1 to 4; its dZ[1] is what we carry on
         value = net.loss.per_example(cache.A[L], Y)
-        return (net.weights[0].T @ cache.dZ[1]).T, value  # dA[0] = W[1]ᵀ dZ[1]
+        return net.weights[0].T @ cache.dZ[1], value  # dA[0] = W[1]ᵀ dZ[1]
     columns = np.arange(m)
     seed = np.zeros((net.layer_sizes[-1], m), dtype=net.dtype)
     seed[units, columns] = signs
@@ -350,36 +350,40 @@ def _gradients(net: _EngineNetwork, F: np.ndarray, units: np.ndarray, signs: np.
     else:
         dZ_L = seed
         value = signs * cache.Z[L][units, columns]
-    return net.input_gradient_columns(cache, dZ_L).T, value
+    return net.input_gradient_columns(cache, dZ_L), value
 
 
 def _batched(net, F, units, signs, output, Y):
-    """:func:`_gradients` in chunks of rows that keep the buffers under a fixed size."""
+    """:func:`_gradients` of the rows of F (n, n_0), in chunks that keep the buffers under a fixed size;
+    the gradients as rows (n, n_0)."""
     n = F.shape[0]
     step = _chunk_columns(net)
-    if n <= step:
-        return _gradients(net, F, units, signs, output, Y)
     grads, values = [], []
     for start in range(0, n, step):
         rows = slice(start, start + step)
-        g, v = _gradients(net, F[rows], units[rows], signs[rows], output, None if Y is None else Y[:, rows])
-        grads.append(g)
+        A0 = np.ascontiguousarray(F[rows].T, dtype=net.dtype)
+        g, v = _gradients(net, A0, units[rows], signs[rows], output, None if Y is None else Y[:, rows])
+        grads.append(g.T)
         values.append(v)
     return np.concatenate(grads), np.concatenate(values)
 
 
+@functools.lru_cache(maxsize=16)
 def _quadrature(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes α_s in [0, 1] and weights w_s (Σ w_s = 1) of ∫₀¹ φ(α) dα ≈ Σ_s w_s φ(α_s)."""
+    """Nodes α_s in [0, 1] and weights w_s (Σ w_s = 1) of ∫₀¹ φ(α) dα ≈ Σ_s w_s φ(α_s) (read-only, cached)."""
     if rule == "gauss_legendre":
         t, w = np.polynomial.legendre.leggauss(steps)
-        return (t + 1.0) / 2.0, w / 2.0
-    if rule == "midpoint":
-        return (np.arange(steps) + 0.5) / steps, np.full(steps, 1.0 / steps)
-    if steps < 2:
-        raise ValidationError(f"steps: the trapezoid rule needs at least 2 steps, received {steps}")
-    w = np.full(steps, 1.0 / (steps - 1))
-    w[[0, -1]] *= 0.5
-    return np.linspace(0.0, 1.0, steps), w
+        alphas, weights = (t + 1.0) / 2.0, w / 2.0
+    elif rule == "midpoint":
+        alphas, weights = (np.arange(steps) + 0.5) / steps, np.full(steps, 1.0 / steps)
+    else:
+        if steps < 2:
+            raise ValidationError(f"steps: the trapezoid rule needs at least 2 steps, received {steps}")
+        alphas, weights = np.linspace(0.0, 1.0, steps), np.full(steps, 1.0 / (steps - 1))
+        weights[[0, -1]] *= 0.5
+    alphas.setflags(write=False)
+    weights.setflags(write=False)
+    return alphas, weights
 
 
 def _integrated(net, F, B, units, signs, output, Y, rule, steps):
@@ -396,11 +400,12 @@ def _integrated(net, F, B, units, signs, output, Y, rule, steps):
     for start in range(0, n, per_chunk):
         rows = slice(start, start + per_chunk)
         k = diff[rows].shape[0]
-        path = B[rows][None, :, :] + alphas[:, None, None] * diff[rows][None, :, :]  # (steps, k, d)
-        path = path.reshape(steps * k, d).astype(net.dtype, copy=False)
+        # the path as columns: column s·k + i is B_i + α_s (F_i − B_i), shape (d, steps, k)
+        path = B[rows].T[:, None, :] + alphas[None, :, None] * diff[rows].T[:, None, :]
+        A0 = path.reshape(d, steps * k).astype(net.dtype, copy=False)
         Ys = None if Y is None else np.tile(Y[:, rows], steps)
-        g, _ = _gradients(net, path, np.tile(units[rows], steps), np.tile(signs[rows], steps), output, Ys)
-        total[rows] = np.tensordot(weights, g.reshape(steps, k, d), axes=1)
+        g, _ = _gradients(net, A0, np.tile(units[rows], steps), np.tile(signs[rows], steps), output, Ys)
+        total[rows] = np.tensordot(g.reshape(d, steps, k), weights, axes=([1], [0])).T  # Σ_s w_s ∂f/∂F
     ends = np.concatenate([F, B]).astype(net.dtype, copy=False)
     both_units, both_signs = np.concatenate([units, units]), np.concatenate([signs, signs])
     _, f = _batched(net, ends, both_units, both_signs, output, None if Y is None else np.concatenate([Y, Y], axis=1))

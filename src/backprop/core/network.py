@@ -345,7 +345,10 @@ class Network:
         if dZ_L is not dZ[L]:
             np.copyto(dZ[L], dZ_L)
         for l in range(L, 1, -1):
-            dA = np.matmul(W[l - 1].T, dZ[l], out=cache.dA[l - 1])
+            if W[l - 1].shape[0] == 1:  # one unit: an outer product, cheaper as a broadcast multiply
+                dA = np.multiply(W[l - 1].T, dZ[l], out=cache.dA[l - 1])
+            else:
+                dA = np.matmul(W[l - 1].T, dZ[l], out=cache.dA[l - 1])
             if cache.mask[l - 1] is not None:
                 dA *= cache.mask[l - 1]
             g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])
