@@ -50,7 +50,7 @@ from .core.validation import (
     describe,
 )
 
-__all__ = ["attribute", "InputMap", "importance", "ranking", "METHODS", "OUTPUTS", "RULES"]
+__all__ = ["attribute", "InputMap", "importance", "ranking", "column_names", "METHODS", "OUTPUTS", "RULES"]
 
 METHODS = ("integrated_gradients", "gradient", "gradient_x_input")
 OUTPUTS = ("prediction", "logit", "loss")
