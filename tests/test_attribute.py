@@ -455,6 +455,12 @@ def test_model_and_data_errors():
         attribute(net, np.zeros((3, 3)), preprocessing=InputMap.identity(3))
 
 
+def test_overflow_is_a_divergence_error():
+    net = bp.Network([2, 3, 1], ["identity", "identity"], "mse", seed=0)
+    with pytest.raises(bp.DivergenceError, match="attribute: the attributions overflowed to inf or NaN"):
+        attribute(net, np.full((2, 2), 1e308), baseline=np.full(2, -1e308))
+
+
 def test_importance_and_ranking():
     a = np.array([[1.0, -3.0, 0.0], [-1.0, 1.0, 0.5]])
     np.testing.assert_allclose(importance(a), [1.0, 2.0, 0.25])

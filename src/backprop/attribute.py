@@ -42,6 +42,7 @@ import numpy as np
 
 from .core.network import Network as _EngineNetwork
 from .core.validation import (
+    DivergenceError,
     InputTypeError,
     ShapeError,
     ValidationError,
@@ -557,18 +558,22 @@ def attribute(
             contribution[:, affine] = chain
         return _to_columns(contribution, imap), None
 
-    if isinstance(wanted, list):
-        n = Xr.shape[0]
-        parts = [one(np.full(n, unit, np.intp), np.full(n, sign, net.dtype)) for unit, sign in wanted]
-        result = np.stack([p[0] for p in parts], axis=-1)
-        gaps = np.stack([p[1] for p in parts], axis=-1) if return_delta else None
-        if result.shape[-1] == 1:
-            result = result[..., 0]
-            gaps = None if gaps is None else gaps[..., 0]
-    else:
-        result, gaps = one(*wanted)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+        if isinstance(wanted, list):
+            n = Xr.shape[0]
+            parts = [one(np.full(n, unit, np.intp), np.full(n, sign, net.dtype)) for unit, sign in wanted]
+            result = np.stack([p[0] for p in parts], axis=-1)
+            gaps = np.stack([p[1] for p in parts], axis=-1) if return_delta else None
+            if result.shape[-1] == 1:
+                result = result[..., 0]
+                gaps = None if gaps is None else gaps[..., 0]
+        else:
+            result, gaps = one(*wanted)
     if not np.isfinite(result).all():
-        raise ValidationError("attribute: the attributions overflowed to inf or NaN; scale the inputs or the baseline")
+        raise DivergenceError(
+            f"attribute: the attributions overflowed to inf or NaN (|X| up to {float(np.abs(Xr).max()):.3g}); "
+            "scale the inputs (or the baseline)"
+        )
     if return_delta:
         return result, result.sum(axis=1) - gaps
     return result
