@@ -135,6 +135,7 @@ class InputMap:
         self.column_of = column_of
         # Affine one-feature columns use the chain rule; every other feature is summed into its group.
         self.affine = (sizes[column_of] == 1) & np.isfinite(slopes)
+        self.one_to_one = n_features == n_columns and np.array_equal(column_of, np.arange(n_columns))
         self.sum_matrix = np.zeros((n_features, n_columns))
         self.sum_matrix[np.arange(n_features), column_of] = 1.0
         self.baseline = None if baseline is None else as_float_matrix(baseline, "baseline", ndim=1)
@@ -202,7 +203,7 @@ def _stored_mean(net: Any, n: int) -> np.ndarray | None:
 
 
 def _resolve(model: Any, preprocessing: Any) -> _Model:
-    estimator, steps = None, []
+    steps = []
     if hasattr(model, "steps") and isinstance(getattr(model, "steps"), list) and model.steps:  # a Pipeline
         steps = [s for _, s in model.steps[:-1] if s not in (None, "passthrough")]
         model = model.steps[-1][1]
@@ -212,7 +213,6 @@ def _resolve(model: Any, preprocessing: Any) -> _Model:
         classes = getattr(net, "classes_", None)
         shown_binary = [(0, 1.0)]
     elif any(c.__module__.startswith("backprop.sklearn") for c in type(model).__mro__):
-        estimator = model
         if not hasattr(model, "network_"):
             raise ValidationError(f"model: the {type(model).__name__} is not fitted yet; call fit(X, y) first")
         net = model.network_
@@ -415,7 +415,7 @@ def _integrated(net, F, B, units, signs, output, Y, rule, steps):
 
 def _to_columns(contribution: np.ndarray, input_map: InputMap) -> np.ndarray:
     """Feature attributions (n, n_features) summed into the columns (n, n_columns)."""
-    if input_map.sum_matrix.shape[0] == input_map.sum_matrix.shape[1] and np.array_equal(input_map.column_of, np.arange(input_map.n_columns)):
+    if input_map.one_to_one:
         return contribution
     return contribution @ input_map.sum_matrix
 
