@@ -65,7 +65,8 @@ def importance_bar(
     for y, value in zip(positions, scores[order]):
         ax.annotate(f"{value:.3g}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.margins(x=0.15)
-    ax.set_title(title if title is not None else "global importance")
+    shown = "" if len(order) == len(names) else f" (top {len(order)} of {len(names)})"
+    ax.set_title(title if title is not None else f"global importance{shown}")
     return ax
 
 
