@@ -135,3 +135,23 @@ def test_plots_for_the_flower(tmp_path):
     (tmp_path / "file").write_text("x")
     result = run_cli("attribute", tmp_path / "flower.npz", "flower", "--plot", tmp_path / "file")
     assert result.returncode == 2 and "--plot: expected a directory" in result.stderr
+
+
+def test_a_model_trained_with_standardize_is_explained_on_raw_columns_from_its_training_mean(files):
+    tmp, _, data, X = files
+    model = tmp / "trained.npz"
+    result = run_cli("train", data, "--target", "kind", "--standardize", "--layers", "5", "--activation", "tanh",
+                     "--epochs", "20", "--quiet", "--out", model)
+    assert result.returncode == 0, result.stderr
+    loaded = bp.load(model)
+    mean = np.asarray(loaded.metadata_["standardize"]["mean"])
+    np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-12)  # every row trains (no validation split)
+    out = tmp / "trained.csv"
+    result = run_cli("attribute", model, data, "--target", "c", "--out", out, "--steps", "128")
+    assert result.returncode == 0, result.stderr
+    assert "baseline the training mean" in result.stdout
+    rows = list(csv.reader(out.read_text().splitlines()))
+    assert rows[0][2:] == ["height", "weight", "price", "noise"]
+    A = np.array([r[2:] for r in rows[1:]], float)
+    p = loaded.predict_proba(X)[:, 2] - loaded.predict_proba(mean[None])[0, 2]
+    np.testing.assert_allclose(A.sum(axis=1), p, atol=1e-6)  # completeness on the user's columns

@@ -88,7 +88,7 @@ def gradient_field(
     the 0.5 contour (the decision boundary); the arrows on a ``grid`` × ``grid`` lattice
     are ``∂p/∂x`` from :func:`backprop.attribute` (``method="gradient"``): each points
     where p rises fastest, its length on a log scale of ``|∂p/∂x|`` (a full lattice step
-    for the largest, nothing below 1e-6 of it), as the gradient spans decades between
+    for the largest, nothing below 1e-4 of it), as the gradient spans decades between
     the flat, saturated regions and the boundary. ``X`` (n_samples, 2) sets the extent and is drawn as points,
     coloured by ``y`` (n_samples,) when given. Returns the Axes.
     """
@@ -125,10 +125,10 @@ def gradient_field(
     else:
         ax.scatter(X[:, 0], X[:, 1], c="0.2", s=6, alpha=0.6)
     # |∂p/∂x| spans decades (flat where p saturates, steep at the boundary): the arrows keep the direction
-    # and show the size on a log scale, 0 at 1e-6 of the largest to a full lattice step at the largest.
+    # and show the size on a log scale, 0 at 1e-4 of the largest to a full lattice step at the largest.
     size = np.hypot(G[:, 0], G[:, 1])
     peak = float(size.max()) if size.size and size.max() > 0 else 1.0
-    length = np.clip(np.log10(np.maximum(size, 1e-300) / peak) + 6.0, 0.0, 6.0) / 6.0
+    length = np.clip(np.log10(np.maximum(size, 1e-300) / peak) + 4.0, 0.0, 4.0) / 4.0
     step = min((high[0] - low[0]), (high[1] - low[1])) / (grid - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         U = np.where(size > 0, G[:, 0] / size, 0.0) * length * 0.9 * step
