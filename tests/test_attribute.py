@@ -470,3 +470,22 @@ def test_importance_and_ranking():
         importance(np.zeros(3))
     with pytest.raises(ValidationError, match="names: expected 3 column names, received 2"):
         ranking(a, ["p", "q"])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_multi_output_estimators_explain_every_output_and_keep_column_names():
+    from backprop.attribute import column_names
+    from backprop.sklearn import NeuralNetClassifier, NeuralNetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    labels = NeuralNetClassifier(hidden_layer_sizes=(4,), max_iter=10, random_state=0).fit(X, (X[:, :2] > 0) * 1)
+    both = labels.attribute(X[:4], method="gradient")  # multi-label: every label
+    assert both.shape == (4, 3, 2)
+    np.testing.assert_allclose(both[:, :, 1], labels.attribute(X[:4], method="gradient", target=1))
+    two = NeuralNetRegressor(hidden_layer_sizes=(4,), max_iter=10, random_state=0).fit(X, X[:, :2])
+    assert two.attribute(X[:3]).shape == (3, 3, 2)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    one = NeuralNetRegressor(hidden_layer_sizes=(4,), max_iter=10, random_state=0).fit(frame, X[:, 0])
+    assert one.attribute(frame.iloc[:3]).shape == (3, 3) and column_names(one) == ["a", "b", "c"]
