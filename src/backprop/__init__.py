@@ -23,6 +23,7 @@ from .core import (
     register_activation,
 )
 
+from .attribute import attribute
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
 from .train import Callback, History
@@ -45,6 +46,7 @@ __all__ = [
     "ShapeError",
     "ValidationError",
     "__version__",
+    "attribute",
     "check_gradients",
     "from_torch_state_dict",
     "get_activation",

@@ -218,6 +218,13 @@ class Network(_EngineNetwork):
         """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""
         return evaluate(self, TrainingData(self, X, Y, sample_weight))
 
+    def attribute(self, X: Any, **kwargs: Any) -> Any:
+        """Attributions (n_samples, n_features[, n_outputs]) of the predictions on X to its features,
+        by backpropagation to the input: see :func:`backprop.attribute` for the keywords."""
+        from .attribute import attribute
+
+        return attribute(self, X, **kwargs)
+
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
         save(self, path, **kwargs)

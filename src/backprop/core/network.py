@@ -342,6 +342,31 @@ class Network:
                 g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])
         return grad
 
+    def input_gradient_columns(self, cache: Cache, dZ_L: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Backpropagation carried one step past ``dW[1]``, to the input: ``dA[0] = W[1]ᵀ dZ[1]``.
+
+        ``dZ_L`` (n_L, m) is the output error that step 1 of :meth:`backward_columns` would
+        compute from the loss; pass any seed instead (for output k of column i: the unit
+        vector e_k for the logit ``Z[L]``, or ``g.backward(e_k, Z[L], A[L])`` for the output
+        ``A[L]``). Step 3, ``dZ[l-1] = W[l]ᵀ dZ[l] ⊙ g'(Z[l-1])``, then runs down to layer 1
+        as in :meth:`backward_columns` (without forming dW, db), and the result (n_0, m)
+        holds column i's ``∂⟨dZ_L[:, i], Z[L][:, i]⟩ / ∂A[0][:, i]``. Writes into ``out``
+        when given; overwrites the cache's ``dZ`` and ``dA`` buffers.
+        """
+        L = self._L
+        W, g, Z, G, dZ = self.weights, self.activations, cache.Z, cache.G, cache.dZ
+        if dZ_L is not dZ[L]:
+            np.copyto(dZ[L], dZ_L)
+        for l in range(L, 1, -1):
+            if W[l - 1].shape[0] == 1:  # one unit: an outer product, cheaper as a broadcast multiply
+                dA = np.multiply(W[l - 1].T, dZ[l], out=cache.dA[l - 1])
+            else:
+                dA = np.matmul(W[l - 1].T, dZ[l], out=cache.dA[l - 1])
+            if cache.mask[l - 1] is not None:
+                dA *= cache.mask[l - 1]
+            g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])
+        return np.matmul(W[0].T, dZ[1], out=out)  # dA[0] = W[1]ᵀ dZ[1]
+
     def _gradient_views(self, grad: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """``unflatten(grad)``, remembered for the last buffer (the trainer reuses one)."""
         memo = self._grad_memo

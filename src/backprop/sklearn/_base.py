@@ -449,6 +449,15 @@ class BaseNeuralNet(BaseEstimator):
             X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         return self.network_.predict_proba(X)
 
+    def attribute(self, X: Any, **kwargs: Any) -> np.ndarray:
+        """Attributions (n_samples, n_features[, n_outputs]) of the predictions on X to its features,
+        by backpropagation to the input: see :func:`backprop.attribute` for the keywords."""
+        from ..attribute import attribute
+
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return attribute(self, X, **kwargs)
+
     # ------------------------------------------------------------ subclass hooks
     def _output_layer(self) -> tuple[str, str, str]:
         """(scikit-learn's name of the output activation, backprop's activation, backprop's loss)."""
