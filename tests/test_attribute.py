@@ -238,7 +238,7 @@ def test_method_on_the_network(rng):
 
 def _fold(net, mean, scale):
     """The network on raw inputs equal to ``net`` on standardized ones (as `backprop train --standardize` saves)."""
-    from backprop.cli.train import _fold_standardization
+    from backprop.data.preprocessing import fold_standardization as _fold_standardization
 
     return _fold_standardization(net, mean, scale)
 

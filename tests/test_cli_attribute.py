@@ -10,7 +10,7 @@ import pytest
 
 import backprop as bp
 from backprop.attribute import attribute, importance
-from backprop.cli.train import _fold_standardization
+from backprop.data.preprocessing import fold_standardization as _fold_standardization
 
 
 def run_cli(*args, cwd=None, timeout=120):
