@@ -11,20 +11,19 @@ The graph, for an input ``X`` of shape (N, n_0) (one example per row, as ``predi
 - each layer l is ``Z = MatMul(A, W[l]ᵀ) + b[l]ᵀ`` followed by its activation, written with
   the engine's own formula (see :mod:`backprop.core.activations`):
 
-  ============  =====================================================================
-  identity      ``z``
-  sigmoid       ``½ tanh(z/2) + ½`` (the engine's tanh form, not ONNX ``Sigmoid``)
-  tanh          ``Tanh`` (every Tanh is clipped to [−1, 1]: onnxruntime's float32 one can exceed it)
-  relu          ``Relu`` (max(z, 0))
-  leaky_relu    ``Max(z, α z)``, α in the export dtype (ONNX ``LeakyRelu`` keeps α in float32)
-  elu           ``Where(z > 0, z, α expm1(min(z, 0)))``, expm1(m) = 2t/(1 − t), t = tanh(m/2)
-                (exact to a few ulps near 0, where ``exp(m) − 1`` would cancel)
-  softplus      ``max(z, 0) + log1p(exp(−|z|))`` (numpy's ``logaddexp(0, z)``), log1p(e)
-                computed as ``e log(1 + e) / ((1 + e) − 1)`` (exact where 1 + e rounds)
-  gelu          ``½ z (1 + tanh(√(2/π)(c + 0.044715 c³)))``, c = clip(z, −10, 10)
-  silu          ``z σ(z)`` with the tanh-form σ
-  softmax       ``exp(z − max z) / Σ exp(z − max z)`` along each row
-  ============  =====================================================================
+  - identity: ``z``;
+  - sigmoid: ``½ tanh(z/2) + ½`` (the engine's tanh form, not ONNX ``Sigmoid``);
+  - tanh: ``Tanh``; every Tanh of the graph is clipped to [−1, 1], as onnxruntime's float32
+    Tanh can return 1.0000001 where numpy's never leaves [−1, 1];
+  - relu: ``Relu``, max(z, 0);
+  - leaky_relu: ``Max(z, α z)`` with α in the export dtype (ONNX ``LeakyRelu`` keeps α in float32);
+  - elu: ``Where(z > 0, z, α expm1(min(z, 0)))`` with expm1(m) = 2t / (1 − t), t = tanh(m/2),
+    exact to a few ulps near 0, where ``exp(m) − 1`` would cancel;
+  - softplus: ``max(z, 0) + log1p(exp(−|z|))`` (numpy's ``logaddexp(0, z)``), with log1p(e)
+    computed as ``e log(1 + e) / ((1 + e) − 1)``, and e itself where 1 + e rounds to 1;
+  - gelu: ``½ (1 + tanh(√(2/π)(c + 0.044715 c³))) z`` with c = clip(z, −10, 10);
+  - silu: ``z σ(z)`` with the tanh-form σ;
+  - softmax: ``exp(z − max z) / Σ exp(z − max z)`` along each row.
 
 - classifiers end like skl2onnx's MLPClassifier converter: ``label`` (N,) and
   ``probabilities`` (N, n_classes). A binary network (one sigmoid unit p) gives the two
@@ -39,8 +38,10 @@ What a model file or network holds beside the weights:
 - **standardisation**: ``backprop train --standardize`` folds the scaler into the first
   layer's weights (W/σ, b − W μ/σ) before saving, so a model file's network already takes
   raw features and the graph is exactly that network; the metadata says so. A *checkpoint*
-  saved during such a run holds the network on standardised inputs, so its export puts
-  ``(x − mean) / scale`` (Sub, Div) in front of the first layer.
+  saved during such a run holds the network on standardised inputs, so its export (from the
+  checkpoint's path or :class:`~backprop.io.ModelFile`) puts ``(x − mean) / scale`` (Sub, Div)
+  in front of the first layer. A bare ``Network`` object does not say which it is: it is taken
+  to be a model file's (folded), as ``backprop.load`` of a model file gives.
 - **feature names, target name, classes, training metadata**: kept in the model's
   ``metadata_props`` (keys ``backprop.*``, JSON values); the input is the one tensor ``X``.
 - anything else (a model-file field or metadata entry the exporter does not know, e.g.
@@ -436,8 +437,11 @@ def _standardisation(src: _Source) -> tuple[tuple[np.ndarray, np.ndarray] | None
     if src.what == "checkpoint":
         return (mean, scale), (f"standardisation of the {n_in} features, (x - mean) / scale with the training "
                                "data's mean and scale, is in the graph (Sub, Div) before the first layer")
-    return None, (f"standardisation of the {n_in} features (metadata 'standardize') was folded into the first "
-                  "layer's weights by 'backprop train' (W / scale, b - W mean / scale): the graph takes raw features")
+    note = (f"standardisation of the {n_in} features (metadata 'standardize') was folded into the first "
+            "layer's weights by 'backprop train' (W / scale, b - W mean / scale): the graph takes raw features")
+    if src.what == "network":  # a Network object does not say whether it came from a model file or a checkpoint
+        note += " (as in a model file; a checkpoint's network is not folded: export a checkpoint by its path)"
+    return None, note
 
 
 def _not_in_graph(src: _Source) -> list[str]:
