@@ -316,6 +316,17 @@ def test_errors_name_the_argument():
         to_onnx(net, 3)
     with pytest.raises(FileNotFoundError, match="no such model file"):
         to_onnx("no-such-model.npz")
+    net.classes_ = np.array(["a", "b", "c"])
+    with pytest.raises(bp.ValidationError, match=r"classes: expected 2 labels for a binary network with 1 outputs, "
+                                                 r"received 3"):
+        to_onnx(net)
+    regressor = random_net([2, 1], ["identity"], "mse", "float64")
+    regressor.classes_ = np.array([0, 1])
+    with pytest.raises(bp.ValidationError, match=r"classes: a regression network \(1 outputs\) has no classes"):
+        to_onnx(regressor)
+    net.classes_, net.metadata_ = None, {"standardize": {"mean": [0.0], "scale": [1.0]}}
+    with pytest.raises(bp.ValidationError, match=r"metadata 'standardize' should hold 'mean' and 'scale' lists of 2"):
+        to_onnx(net)
 
 
 def test_a_user_registered_activation_is_refused_by_name():

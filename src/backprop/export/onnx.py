@@ -459,10 +459,29 @@ def _not_in_graph(src: _Source) -> list[str]:
     return missing
 
 
-def _json(value: Any) -> str:
-    from ..io import _json_default
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
 
+
+def _json(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _check_classes(src: _Source) -> None:
+    """The stored classes must fit the network's outputs (a wrong count would index past them at run time)."""
+    if src.classes is None:
+        return
+    task, n_out = src.net.task, src.net.layer_sizes[-1]
+    if task == "regression":
+        raise ValidationError(f"classes: a regression network ({n_out} outputs) has no classes, received {src.classes}")
+    expected = 2 if task == "binary" else n_out
+    if len(src.classes) != expected:
+        raise ValidationError(f"classes: expected {expected} labels for a {task} network with {n_out} outputs, "
+                              f"received {len(src.classes)}: {src.classes}")
 
 
 # --------------------------------------------------------------------------- the public functions
@@ -515,6 +534,7 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
         raise InputTypeError(f"path: expected a file path (str or os.PathLike) or None, received {describe(path)}")
     net = src.net
     _check_activations(net)
+    _check_classes(src)
     scaler, scaler_note = _standardisation(src)
     missing = _not_in_graph(src)
     labels, label_note = _label_array(src.classes, strict=False)
