@@ -308,6 +308,8 @@ def test_errors_name_the_argument():
         to_onnx(net, dtype="int32")
     with pytest.raises(bp.InputTypeError, match=r"dtype: expected 'float32' or 'float64', received 'nonsense'"):
         to_onnx(net, dtype="nonsense")
+    with pytest.raises(bp.InputTypeError, match=r"dtype: expected 'float32' or 'float64', received None"):
+        to_onnx(net, dtype=None)
     with pytest.raises(bp.ValidationError, match=r"opset: expected an ONNX opset from 13 to \d+ .*received 9"):
         to_onnx(net, opset=9)
     with pytest.raises(bp.InputTypeError, match=r"opset: expected an integer or None"):

@@ -174,6 +174,8 @@ def _source(model: Any) -> _Source:
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
+    if dtype is None:  # np.dtype(None) would be float64 without a word
+        raise InputTypeError("dtype: expected 'float32' or 'float64', received None")
     try:
         resolved = np.dtype(dtype)
     except TypeError:
