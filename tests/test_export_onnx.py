@@ -470,3 +470,18 @@ def test_skl2onnx_float_labels_become_int64_and_a_wrong_width_is_refused(sk):
 
     with pytest.raises(RuntimeError, match=r"expected an input with 4 features, received shape \[None, 3\]"):
         sk["skl2onnx"].convert_sklearn(est, initial_types=[("X", FloatTensorType([None, 3]))])
+
+
+def test_skl2onnx_classifier_options_output_class_labels_and_zipmap_columns(sk):
+    X, names = sk["X"], np.array(["a", "b", "c"])[sk["y"]]
+    est = _fit(sk["Classifier"]((5,), max_iter=20, random_state=0), X, names)
+    proto = sk["skl2onnx"].to_onnx(est, X[:1].astype(np.float32),
+                                   options={sk["Classifier"]: {"zipmap": False, "output_class_labels": True}})
+    out = run(proto, X.astype(np.float32))
+    assert list(out) == ["label", "probabilities", "class_labels"]
+    np.testing.assert_array_equal(out["class_labels"], est.classes_)
+    out = run(sk["skl2onnx"].to_onnx(est, X[:1].astype(np.float32), options={sk["Classifier"]: {"zipmap": "columns"}}),
+              X.astype(np.float32))
+    assert list(out) == ["output_label", "sa", "sb", "sc"]
+    np.testing.assert_array_equal(out["output_label"], est.predict(X))
+    assert_parity(np.column_stack([out["sa"], out["sb"], out["sc"]]), est.predict_proba(X), "float32")
