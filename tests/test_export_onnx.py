@@ -341,6 +341,16 @@ def test_a_user_registered_activation_is_refused_by_name():
         bp.ACTIVATIONS.pop("cube_test_onnx", None)
 
 
+def test_importing_the_library_or_the_exporter_imports_no_onnx_package():
+    import subprocess
+
+    code = ("import sys, backprop, backprop.export, backprop.cli; "
+            "print(sorted(m for m in ('onnx', 'onnxruntime', 'skl2onnx') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
 def test_missing_onnx_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     net = random_net([2, 1], ["identity"], "mse", "float64")
