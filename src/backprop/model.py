@@ -229,6 +229,13 @@ class Network(_EngineNetwork):
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
         save(self, path, **kwargs)
 
+    def to_onnx(self, path: Any = None, *, dtype: Any = "float32", opset: int | None = None) -> Any:
+        """The network as an ``onnx.ModelProto``, written to ``path`` when given (see
+        :func:`backprop.export.to_onnx`; needs ``pip install 'backprop-mlp[onnx]'``)."""
+        from .export.onnx import to_onnx
+
+        return to_onnx(self, path, dtype=dtype, opset=opset)
+
 
 def _same(a: Any, b: Any) -> bool:
     try:

@@ -1,0 +1,72 @@
+"""``backprop export``: a model file as an ONNX graph (needs ``pip install 'backprop-mlp[onnx]'``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+
+from ._common import check_output_path, make_parser
+
+EXAMPLES = """examples:
+  backprop export model.npz --onnx model.onnx
+  backprop export model.npz --onnx model64.onnx --dtype float64
+  backprop export checkpoint-100.npz --onnx ck.onnx --opset 18
+
+The graph takes X (N, n_features) and gives 'label' and 'probabilities' (classifiers, labels
+in the model's classes) or 'variable' (regression), computed as the library computes them.
+Needs: pip install 'backprop-mlp[onnx]'
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = make_parser(
+        subparsers, "export",
+        help="write a model file as an ONNX graph (float32 or float64), for onnxruntime and other runtimes",
+        description="Convert a model (or checkpoint) file to ONNX: the layers with the library's own "
+        "activation formulas, the labels and probabilities of a classifier, the stored standardisation. "
+        "Anything the model holds that the graph does not compute is named in a warning.",
+        epilog=EXAMPLES,
+    )
+    p.add_argument("model", help="a model or checkpoint file written by 'backprop train' (or backprop.io.save)")
+    p.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write (atomically)")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="dtype of the input, the weights and the computation (default: float32)")
+    p.add_argument("--opset", type=int, help="ONNX opset (default: 17)")
+    p.set_defaults(run=run)
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..export.onnx import ONNXExportWarning, to_onnx
+
+    check_output_path(args.onnx, "--onnx")
+    if _same_file(args.model, args.onnx):
+        raise ValueError(f"--onnx: {args.onnx!r} is the input model file; choose another output path")
+    if not os.path.exists(args.model):
+        raise FileNotFoundError(f"model: no such model file: {args.model!r}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ONNXExportWarning)
+        proto = to_onnx(args.model, args.onnx, dtype=args.dtype, opset=args.opset)
+    props = {p.key: p.value for p in proto.metadata_props}
+    outputs = ", ".join(o.name for o in proto.graph.output)
+    n_in = proto.graph.input[0].type.tensor_type.shape.dim[1].dim_value
+    print(f"model: {args.model} ({props['backprop.source']}, task {props['backprop.task']})")
+    print(f"ONNX: {args.onnx} (opset {proto.opset_import[0].version}, {args.dtype}; input X (N, {n_in}); "
+          f"outputs {outputs})")
+    for note in json.loads(props["backprop.preprocessing"]):
+        print(f"in the graph: {note}")
+    for warning in caught:
+        if issubclass(warning.category, ONNXExportWarning):
+            print(f"backprop export: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    return 0
+

@@ -1,0 +1,615 @@
+"""ONNX export: a trained network as an ONNX graph that computes what the engine computes.
+
+:func:`to_onnx` turns a :class:`backprop.Network`, a fitted
+:class:`~backprop.sklearn.NeuralNetClassifier` / :class:`~backprop.sklearn.NeuralNetRegressor`,
+or a model file into an ``onnx.ModelProto``, in float32 or float64. :func:`register_skl2onnx`
+lets ``skl2onnx.to_onnx`` convert those estimators inside a scikit-learn ``Pipeline``.
+Needs ``pip install 'backprop-mlp[onnx]'``; onnx is imported only when an export runs.
+
+The graph, for an input ``X`` of shape (N, n_0) (one example per row, as ``predict`` takes it):
+
+- each layer l is ``Z = MatMul(A, W[l]ᵀ) + b[l]ᵀ`` followed by its activation, written with
+  the engine's own formula (see :mod:`backprop.core.activations`):
+
+  - identity: ``z``;
+  - sigmoid: ``½ tanh(z/2) + ½`` (the engine's tanh form, not ONNX ``Sigmoid``);
+  - tanh: ``Tanh``; every Tanh of the graph is clipped to [−1, 1], as onnxruntime's float32
+    Tanh can return 1.0000001 where numpy's never leaves [−1, 1];
+  - relu: ``Relu``, max(z, 0);
+  - leaky_relu: ``Max(z, α z)`` with α in the export dtype (ONNX ``LeakyRelu`` keeps α in float32);
+  - elu: ``Where(z > 0, z, α expm1(min(z, 0)))`` with expm1(m) = 2t / (1 − t), t = tanh(m/2),
+    exact to a few ulps near 0, where ``exp(m) − 1`` would cancel;
+  - softplus: ``max(z, 0) + log1p(exp(−|z|))`` (numpy's ``logaddexp(0, z)``), with log1p(e)
+    computed as ``e log(1 + e) / ((1 + e) − 1)``, and e itself where 1 + e rounds to 1;
+  - gelu: ``½ (1 + tanh(√(2/π)(c + 0.044715 c³))) z`` with c = clip(z, −10, 10);
+  - silu: ``z σ(z)`` with the tanh-form σ;
+  - softmax: ``exp(z − max z) / Σ exp(z − max z)`` along each row.
+
+- classifiers end like skl2onnx's MLPClassifier converter: ``label`` (N,) and
+  ``probabilities`` (N, n_classes). A binary network (one sigmoid unit p) gives the two
+  columns ``[1 − p, p]`` and the label of ``p > 0.5``; a multi-class network the arg max of
+  its outputs; a multi-label network (several sigmoid units) gives ``label`` (N, n_labels),
+  the 0/1 matrix of ``outputs > 0.5``, as ``predict`` does. Labels are the model's stored
+  classes (strings → tensor(string), integers → int64) when it has them, else class indices
+  (int64). Regressors give ``variable`` (N, n_outputs).
+
+What a model file or network holds beside the weights:
+
+- **standardisation**: ``backprop train --standardize`` folds the scaler into the first
+  layer's weights (W/σ, b − W μ/σ) before saving, so a model file's network already takes
+  raw features and the graph is exactly that network; the metadata says so. A *checkpoint*
+  saved during such a run holds the network on standardised inputs, so its export (from the
+  checkpoint's path or :class:`~backprop.io.ModelFile`) puts ``(x − mean) / scale`` (Sub, Div)
+  in front of the first layer. A bare ``Network`` object does not say which it is: it is taken
+  to be a model file's (folded), as ``backprop.load`` of a model file gives.
+- **feature names, target name, classes, training metadata**: kept in the model's
+  ``metadata_props`` (keys ``backprop.*``, JSON values); the input is the one tensor ``X``.
+- anything else (a model-file field or metadata entry the exporter does not know, e.g.
+  preprocessing added by a later version) is **not** in the graph: the export warns with
+  :class:`ONNXExportWarning` and lists it in ``metadata_props["backprop.not_in_graph"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..core import activations as _act
+from ..core.network import Network as _CoreNetwork
+from ..core.validation import InputTypeError, ValidationError, describe
+
+__all__ = [
+    "DEFAULT_OPSET",
+    "MIN_OPSET",
+    "SUPPORTED_ACTIVATIONS",
+    "ONNXExportWarning",
+    "register_skl2onnx",
+    "to_onnx",
+]
+
+#: The opset :func:`to_onnx` targets by default (onnxruntime ≥ 1.13 runs it).
+DEFAULT_OPSET = 17
+#: The oldest opset the graph can be written in (``ReduceSum`` with its axes as an input).
+MIN_OPSET = 13
+_INSTALL = "pip install 'backprop-mlp[onnx]'"
+_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+#: The metadata entries ``backprop train`` writes that describe the run, not a transformation of X.
+_INFORMATIONAL_METADATA = frozenset({
+    "data", "task", "options", "n_train", "n_validation", "created", "epochs", "history",
+    "gradient_norms", "scores", "command",
+})
+#: Large training records left out of ``metadata_props["backprop.metadata"]`` (they stay in the model file).
+_BULKY_METADATA = ("history", "gradient_norms")
+#: The config fields of a model file the exporter knows (anything else is reported as not in the graph).
+_KNOWN_CONFIG = frozenset({
+    "format", "version", "kind", "library", "layer_sizes", "activations", "loss", "dtype", "n_params",
+    "params_sha256", "classes", "feature_names", "target_name", "metadata", "state", "arrays",
+})
+#: The attributes a network carries besides its weights, all understood here.
+_KNOWN_NET_ATTRIBUTES = frozenset({"trainer_", "history_", "classes_", "feature_names_", "target_name_", "metadata_"})
+
+
+class ONNXExportWarning(UserWarning):
+    """Part of what a model holds (e.g. a preprocessing step) could not be put in the ONNX graph."""
+
+
+def _import_onnx() -> Any:
+    try:
+        import onnx  # noqa: F401
+        from onnx import helper, numpy_helper  # noqa: F401
+    except ImportError:
+        raise ImportError(f"ONNX export needs the onnx package: {_INSTALL}") from None
+    return onnx
+
+
+# --------------------------------------------------------------------------- what is exported
+
+
+@dataclass
+class _Source:
+    """The network to export and what comes with it."""
+
+    net: Any
+    what: str  # "network", "estimator", "model file", "checkpoint"
+    classes: list[Any] | None = None
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    extra_config: list[str] = field(default_factory=list)  # model-file fields the exporter does not know
+    extra_attributes: list[str] = field(default_factory=list)
+
+
+def _as_list(values: Any) -> list[Any] | None:
+    if values is None:
+        return None
+    values = np.asarray(values).tolist() if isinstance(values, np.ndarray) else list(values)
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _estimator_module() -> Any:
+    """backprop.sklearn's base module if it was imported (an estimator exists only then)."""
+    return sys.modules.get("backprop.sklearn._base")
+
+
+def _source(model: Any) -> _Source:
+    from ..io import ModelFile, read_model
+
+    if isinstance(model, (str, os.PathLike)) and not isinstance(model, bool):
+        model = read_model(model)
+    if isinstance(model, ModelFile):
+        kind = model.config.get("kind", "model")
+        return _Source(
+            model.net, "checkpoint" if kind == "checkpoint" else "model file", _as_list(model.classes),
+            model.feature_names, model.target_name, dict(model.metadata or {}),
+            extra_config=sorted(set(model.config) - _KNOWN_CONFIG),
+        )
+    if isinstance(model, _CoreNetwork):
+        extra = sorted(k for k, v in vars(model).items()
+                       if k.endswith("_") and not k.startswith("_") and k not in _KNOWN_NET_ATTRIBUTES and v is not None)
+        return _Source(
+            model, "network", _as_list(getattr(model, "classes_", None)), getattr(model, "feature_names_", None),
+            getattr(model, "target_name_", None), dict(getattr(model, "metadata_", None) or {}),
+            extra_attributes=extra,
+        )
+    base = _estimator_module()
+    if base is not None and isinstance(model, base.BaseNeuralNet):
+        if not hasattr(model, "network_"):
+            raise ValidationError(f"model: the {type(model).__name__} is not fitted; call fit before exporting it")
+        names = getattr(model, "feature_names_in_", None)
+        classes = _as_list(getattr(model, "classes_", None))
+        return _Source(model.network_, "estimator", classes, _as_list(names), None, {})
+    raise InputTypeError(
+        "model: expected a backprop.Network, a fitted backprop.sklearn estimator or the path of a model file, "
+        f"received {describe(model)}"
+    )
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    if dtype is None:  # np.dtype(None) would be float64 without a word
+        raise InputTypeError("dtype: expected 'float32' or 'float64', received None")
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise InputTypeError(f"dtype: expected 'float32' or 'float64', received {dtype!r}") from None
+    if resolved not in _DTYPES.values():
+        raise ValidationError(f"dtype: expected 'float32' or 'float64', received {dtype!r}")
+    return resolved
+
+
+def _check_opset(opset: Any, onnx: Any) -> int:
+    newest = onnx.defs.onnx_opset_version()
+    if opset is None:
+        return min(DEFAULT_OPSET, newest)
+    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)):
+        raise InputTypeError(f"opset: expected an integer or None, received {describe(opset)}")
+    if not MIN_OPSET <= int(opset) <= newest:
+        raise ValidationError(
+            f"opset: expected an ONNX opset from {MIN_OPSET} to {newest} (this onnx's newest), received {int(opset)}"
+        )
+    return int(opset)
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+class _Builder:
+    """Writes nodes and constants; :class:`_Standalone` and the skl2onnx back end implement the storage."""
+
+    def __init__(self, dtype: np.dtype, opset: int):
+        self.dtype = dtype
+        self.opset = opset
+        self._scalars: dict[float, str] = {}
+
+    def const(self, hint: str, array: np.ndarray) -> str:
+        raise NotImplementedError
+
+    def op(self, op_type: str, inputs: list[str], hint: str | None = None, output: str | None = None, **attrs: Any) -> str:
+        raise NotImplementedError
+
+    def scalar(self, value: float) -> str:
+        """A 0-d constant of the export dtype (shared by every node that needs the same value)."""
+        if value not in self._scalars:
+            self._scalars[value] = self.const(f"c_{value:g}".replace("-", "m").replace(".", "_"),
+                                              np.array(value, dtype=self.dtype))
+        return self._scalars[value]
+
+    def reduce(self, op_type: str, x: str, axis: int, hint: str) -> str:
+        """ReduceMax / ReduceSum over one axis with keepdims=1, in the opset's spelling."""
+        takes_input = self.opset >= (13 if op_type == "ReduceSum" else 18)
+        if takes_input:
+            return self.op(op_type, [x, self.const(f"axes_{axis}", np.array([axis], dtype=np.int64))], hint, keepdims=1)
+        return self.op(op_type, [x], hint, axes=[axis], keepdims=1)
+
+
+class _Standalone(_Builder):
+    """Collects the nodes and initializers of a graph of its own."""
+
+    def __init__(self, dtype: np.dtype, opset: int):
+        super().__init__(dtype, opset)
+        from onnx import helper, numpy_helper
+
+        self._helper, self._numpy_helper = helper, numpy_helper
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._names: set[str] = {"X"}
+
+    def unique(self, hint: str) -> str:
+        name, k = hint, 1
+        while name in self._names:
+            k += 1
+            name = f"{hint}_{k}"
+        self._names.add(name)
+        return name
+
+    def const(self, hint: str, array: np.ndarray) -> str:
+        name = self.unique(hint)
+        self.initializers.append(self._numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def op(self, op_type, inputs, hint=None, output=None, **attrs):
+        out = output if output is not None else self.unique(hint or op_type.lower())
+        if output is not None:
+            self._names.add(output)
+        self.nodes.append(self._helper.make_node(op_type, inputs, [out], name=self.unique(f"{op_type}_node"), **attrs))
+        return out
+
+
+def _tanh_op(g: _Builder, x: str, hint: str) -> str:
+    """tanh, clipped to [−1, 1]: onnxruntime's float32 Tanh can return 1.0000001 (numpy's never leaves
+    [−1, 1]), which would make σ slightly negative and tanh-based formulas cross their bounds."""
+    return g.op("Clip", [g.op("Tanh", [x], f"{hint}_raw"), g.scalar(-1.0), g.scalar(1.0)], hint)
+
+
+def _sigmoid(g: _Builder, z: str, hint: str) -> str:
+    t = _tanh_op(g, g.op("Mul", [z, g.scalar(0.5)], f"{hint}_half"), f"{hint}_tanh")
+    return g.op("Add", [g.op("Mul", [t, g.scalar(0.5)], f"{hint}_halftanh"), g.scalar(0.5)], hint)
+
+
+def _expm1(g: _Builder, m: str, hint: str) -> str:
+    """e^m − 1 = 2t / (1 − t), t = tanh(m/2): no cancellation for m near 0 (m ≤ 0 here)."""
+    t = _tanh_op(g, g.op("Mul", [m, g.scalar(0.5)], f"{hint}_half"), f"{hint}_tanh")
+    return g.op("Div", [g.op("Mul", [t, g.scalar(2.0)], f"{hint}_2t"), g.op("Sub", [g.scalar(1.0), t], f"{hint}_1mt")], hint)
+
+
+def _log1p(g: _Builder, e: str, hint: str) -> str:
+    """log(1 + e) to a few ulps: e log(u) / (u − 1), u = 1 + e; e itself where u rounds to 1."""
+    u = g.op("Add", [g.scalar(1.0), e], f"{hint}_u")
+    ratio = g.op("Div", [g.op("Mul", [g.op("Log", [u], f"{hint}_log"), e], f"{hint}_elog"),
+                         g.op("Sub", [u, g.scalar(1.0)], f"{hint}_um1")], f"{hint}_ratio")
+    return g.op("Where", [g.op("Equal", [u, g.scalar(1.0)], f"{hint}_rounds"), e, ratio], hint)
+
+
+def _identity(g, act, z, hint):
+    return z
+
+
+def _tanh(g, act, z, hint):
+    return _tanh_op(g, z, hint)
+
+
+def _relu(g, act, z, hint):
+    return g.op("Relu", [z], hint)
+
+
+def _leaky_relu(g, act, z, hint):
+    return g.op("Max", [z, g.op("Mul", [z, g.scalar(act.alpha)], f"{hint}_alphaz")], hint)
+
+
+def _elu(g, act, z, hint):
+    m = g.op("Min", [z, g.scalar(0.0)], f"{hint}_min0")
+    negative = g.op("Mul", [_expm1(g, m, f"{hint}_expm1"), g.scalar(act.alpha)], f"{hint}_neg")
+    return g.op("Where", [g.op("Greater", [z, g.scalar(0.0)], f"{hint}_pos"), z, negative], hint)
+
+
+def _softplus(g, act, z, hint):
+    e = g.op("Exp", [g.op("Neg", [g.op("Abs", [z], f"{hint}_abs")], f"{hint}_negabs")], f"{hint}_exp")
+    return g.op("Add", [g.op("Relu", [z], f"{hint}_relu"), _log1p(g, e, f"{hint}_log1p")], hint)
+
+
+def _gelu(g, act, z, hint):
+    c = g.op("Clip", [z, g.scalar(-10.0), g.scalar(10.0)], f"{hint}_clip")
+    cube = g.op("Mul", [g.op("Mul", [c, c], f"{hint}_c2"), c], f"{hint}_c3")
+    inner = g.op("Add", [c, g.op("Mul", [cube, g.scalar(0.044715)], f"{hint}_kc3")], f"{hint}_inner")
+    u = g.op("Mul", [inner, g.scalar(_act._SQRT_2_OVER_PI)], f"{hint}_u")
+    half = g.op("Mul", [g.op("Add", [_tanh_op(g, u, f"{hint}_tanh"), g.scalar(1.0)], f"{hint}_1pt"), g.scalar(0.5)],
+                f"{hint}_halfpt")
+    return g.op("Mul", [half, z], hint)
+
+
+def _silu(g, act, z, hint):
+    return g.op("Mul", [_sigmoid(g, z, f"{hint}_sigmoid"), z], hint)
+
+
+def _softmax(g, act, z, hint):
+    shifted = g.op("Sub", [z, g.reduce("ReduceMax", z, 1, f"{hint}_max")], f"{hint}_shifted")
+    e = g.op("Exp", [shifted], f"{hint}_exp")
+    return g.op("Div", [e, g.reduce("ReduceSum", e, 1, f"{hint}_sum")], hint)
+
+
+_ACTIVATION_GRAPHS = {
+    _act.Identity: _identity,
+    _act.Sigmoid: lambda g, act, z, hint: _sigmoid(g, z, hint),
+    _act.Tanh: _tanh,
+    _act.ReLU: _relu,
+    _act.LeakyReLU: _leaky_relu,
+    _act.ELU: _elu,
+    _act.Softplus: _softplus,
+    _act.GELU: _gelu,
+    _act.SiLU: _silu,
+    _act.Softmax: _softmax,
+}
+#: The activations :func:`to_onnx` can export (every built-in one).
+SUPPORTED_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "softmax")
+
+
+def _check_activations(net: Any) -> None:
+    for l, act in enumerate(net.activations, start=1):
+        if type(act) not in _ACTIVATION_GRAPHS:
+            raise ValidationError(
+                f"model: layer {l}'s activation {act.name!r} has no ONNX form (a user-registered activation is "
+                f"Python code); the exporter writes {', '.join(SUPPORTED_ACTIVATIONS)}"
+            )
+
+
+def _forward(g: _Builder, net: Any, x: str) -> str:
+    """The layers: ``A = g(MatMul(A, W[l]ᵀ) + b[l])``; returns the name of the output A[L] (N, n_L)."""
+    for l, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations), start=1):
+        Wt = g.const(f"W{l}_T", np.ascontiguousarray(W.T, dtype=g.dtype))
+        bias = g.const(f"b{l}", np.asarray(b[:, 0], dtype=g.dtype))
+        z = g.op("Add", [g.op("MatMul", [x, Wt], f"Z{l}_matmul"), bias], f"Z{l}")
+        x = _ACTIVATION_GRAPHS[type(act)](g, act, z, f"A{l}")
+    return x
+
+
+def _standardize(g: _Builder, x: str, mean: np.ndarray, scale: np.ndarray) -> str:
+    centred = g.op("Sub", [x, g.const("scaler_mean", mean.astype(g.dtype))], "X_centred")
+    return g.op("Div", [centred, g.const("scaler_scale", scale.astype(g.dtype))], "X_standardized")
+
+
+def _label_array(classes: list[Any] | None, strict: bool) -> tuple[np.ndarray | None, str | None]:
+    """The labels as a constant for Gather: (array, note). Strings stay strings, integers become int64;
+    float labels become int64 when all are whole numbers, else float64 (refused when ``strict``, as skl2onnx does)."""
+    if classes is None:
+        return None, None
+    if all(isinstance(c, str) for c in classes):
+        return np.array(classes, dtype=object), None
+    if all(isinstance(c, (bool, int, np.integer, np.bool_)) for c in classes):
+        return np.array([int(c) for c in classes], dtype=np.int64), None
+    values = [float(c) for c in classes]
+    if all(math.isfinite(v) and v == round(v) for v in values):
+        return np.array([int(v) for v in values], dtype=np.int64), "float class labels are whole numbers: exported as int64"
+    if strict:
+        raise ValidationError(f"classes: skl2onnx needs integer or string class labels, received {classes}")
+    return np.array(values, dtype=np.float64), None
+
+
+def _head(g: _Builder, net: Any, a: str, labels: np.ndarray | None, names: dict[str, str]) -> None:
+    """The outputs: ``label`` and ``probabilities`` (classifiers) or ``variable`` (regressors)."""
+    task = net.task
+    if task == "regression":
+        g.op("Identity", [a], output=names["variable"])
+        return
+    if task == "binary":
+        g.op("Concat", [g.op("Sub", [g.scalar(1.0), a], "proba_negative"), a], output=names["probabilities"], axis=1)
+        above = g.op("Reshape", [g.op("Greater", [a, g.scalar(0.5)], "above_half"),
+                                 g.const("shape_flat", np.array([-1], dtype=np.int64))], "above_half_flat")
+        index = g.op("Cast", [above], "class_index", to=7)  # 7: INT64
+    elif task == "multiclass":
+        g.op("Identity", [a], output=names["probabilities"])
+        index = g.op("ArgMax", [a], "class_index", axis=1, keepdims=0)
+    else:  # multilabel: several sigmoid units, predict gives the 0/1 matrix
+        g.op("Identity", [a], output=names["probabilities"])
+        g.op("Cast", [g.op("Greater", [a, g.scalar(0.5)], "above_half")], output=names["label"], to=7)
+        return
+    if labels is None:
+        g.op("Identity", [index], output=names["label"])
+    else:
+        g.op("Gather", [g.const("classes", labels), index], output=names["label"], axis=0)
+
+
+# --------------------------------------------------------------------------- preprocessing and notes
+
+
+def _standardisation(src: _Source) -> tuple[tuple[np.ndarray, np.ndarray] | None, str | None]:
+    """(mean, scale) to put in the graph (checkpoints only), and the note saying what was done."""
+    spec = src.metadata.get("standardize")
+    if spec is None:
+        return None, None
+    n_in = src.net.layer_sizes[0]
+    try:
+        mean = np.asarray(spec["mean"], dtype=np.float64)
+        scale = np.asarray(spec["scale"], dtype=np.float64)
+        ok = mean.shape == scale.shape == (n_in,) and np.isfinite(mean).all() and np.isfinite(scale).all() and (scale > 0).all()
+    except (TypeError, KeyError, ValueError, IndexError):
+        ok = False
+    if not ok:
+        raise ValidationError(
+            f"model: metadata 'standardize' should hold 'mean' and 'scale' lists of {n_in} finite numbers "
+            f"(scale > 0), received {describe(spec)}"
+        )
+    if src.what == "checkpoint":
+        return (mean, scale), (f"standardisation of the {n_in} features, (x - mean) / scale with the training "
+                               "data's mean and scale, is in the graph (Sub, Div) before the first layer")
+    note = (f"standardisation of the {n_in} features (metadata 'standardize') was folded into the first "
+            "layer's weights by 'backprop train' (W / scale, b - W mean / scale): the graph takes raw features")
+    if src.what == "network":  # a Network object does not say whether it came from a model file or a checkpoint
+        note += " (as in a model file; a checkpoint's network is not folded: export a checkpoint by its path)"
+    return None, note
+
+
+def _not_in_graph(src: _Source) -> list[str]:
+    """Everything the model holds that the graph does not compute, one sentence each."""
+    missing = []
+    for key in src.extra_config:
+        missing.append(f"model-file field {key!r}: unknown to this exporter (backprop {__version__}), not applied; "
+                       "if it describes preprocessing, apply it to the inputs before the ONNX model")
+    for key in src.extra_attributes:
+        missing.append(f"network attribute {key!r}: unknown to this exporter, not applied; if it describes "
+                       "preprocessing, apply it to the inputs before the ONNX model")
+    for key in sorted(set(src.metadata) - _INFORMATIONAL_METADATA - {"standardize"}):
+        missing.append(f"metadata entry {key!r}: unknown to this exporter, not applied (kept in "
+                       "metadata_props); if it describes preprocessing, apply it to the inputs before the ONNX model")
+    return missing
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _check_classes(src: _Source) -> None:
+    """The stored classes must fit the network's outputs (a wrong count would index past them at run time)."""
+    if src.classes is None:
+        return
+    task, n_out = src.net.task, src.net.layer_sizes[-1]
+    if task == "regression":
+        raise ValidationError(f"classes: a regression network ({n_out} outputs) has no classes, received {src.classes}")
+    expected = 2 if task == "binary" else n_out
+    if len(src.classes) != expected:
+        raise ValidationError(f"classes: expected {expected} labels for a {task} network with {n_out} outputs, "
+                              f"received {len(src.classes)}: {src.classes}")
+
+
+# --------------------------------------------------------------------------- the public functions
+
+
+def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "float32", opset: int | None = None) -> Any:
+    """The ONNX graph of a network: an ``onnx.ModelProto``, also written to ``path`` when given.
+
+    Parameters
+    ----------
+    model : backprop.Network, fitted NeuralNetClassifier / NeuralNetRegressor, or a path
+        The network; a path (or :class:`backprop.io.ModelFile`) is read with
+        :func:`backprop.io.read_model`, so a checkpoint's standardisation can be included.
+    path : str, os.PathLike or None
+        Where to write the ``.onnx`` file (atomically: a failure leaves an existing file as it was).
+    dtype : "float32" or "float64"
+        The dtype of the input ``X``, the weights and every computation in the graph.
+    opset : int or None
+        The ONNX opset (``MIN_OPSET`` … the installed onnx's newest); None: ``DEFAULT_OPSET``.
+
+    Returns
+    -------
+    onnx.ModelProto
+        Input ``X`` (N, n_0) of ``dtype``. Outputs: classifiers ``label`` (N,) — the stored
+        classes (string or int64) or class indices — and ``probabilities`` (N, n_classes),
+        two columns ``[1 − p, p]`` for one sigmoid unit; multi-label networks ``label``
+        (N, n_labels) of 0/1; regressors ``variable`` (N, n_outputs). ``metadata_props``
+        holds ``backprop.*`` entries: the task, classes, feature and target names, the
+        preprocessing in the graph and, in ``backprop.not_in_graph`` (a JSON list), what is not.
+
+    Warns
+    -----
+    ONNXExportWarning
+        When the model holds something the graph does not compute (see the module notes).
+
+    Raises
+    ------
+    ImportError
+        onnx is missing (``pip install 'backprop-mlp[onnx]'``).
+    InputTypeError, ValidationError
+        An unsupported model, dtype, opset or activation (user-registered activations are Python code).
+    """
+    onnx = _import_onnx()
+    from onnx import TensorProto, helper
+
+    src = _source(model)
+    dtype = _check_dtype(dtype)
+    opset = _check_opset(opset, onnx)
+    if path is not None and (isinstance(path, bool) or not isinstance(path, (str, os.PathLike))):
+        raise InputTypeError(f"path: expected a file path (str or os.PathLike) or None, received {describe(path)}")
+    net = src.net
+    _check_activations(net)
+    _check_classes(src)
+    scaler, scaler_note = _standardisation(src)
+    missing = _not_in_graph(src)
+    labels, label_note = _label_array(src.classes, strict=False)
+    multilabel = net.task == "multilabel"
+
+    g = _Standalone(dtype, opset)
+    x = "X" if scaler is None else _standardize(g, "X", *scaler)
+    a = _forward(g, net, x)
+    elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
+    n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    if net.task == "regression":
+        names = {"variable": "variable"}
+        outputs = [helper.make_tensor_value_info("variable", elem, ["N", n_out])]
+    else:
+        names = {"label": "label", "probabilities": "probabilities"}
+        n_proba = 2 if net.task == "binary" else n_out
+        if multilabel:
+            label_info = helper.make_tensor_value_info("label", TensorProto.INT64, ["N", n_out])
+        else:
+            label_elem = (TensorProto.INT64 if labels is None or labels.dtype == np.int64
+                          else TensorProto.STRING if labels.dtype == object else TensorProto.DOUBLE)
+            label_info = helper.make_tensor_value_info("label", label_elem, ["N"])
+        outputs = [label_info, helper.make_tensor_value_info("probabilities", elem, ["N", n_proba])]
+    _head(g, net, a, labels, names)
+
+    described = f"backprop network {' -> '.join([str(n_in)] + [f'{n} {f.name}' for n, f in zip(net.layer_sizes[1:], net.activations)])}"
+    inputs = [helper.make_tensor_value_info("X", elem, ["N", n_in])]
+    if src.feature_names:
+        inputs[0].doc_string = "features, in this order: " + ", ".join(src.feature_names)
+    graph = helper.make_graph(g.nodes, "backprop_network", inputs, outputs, initializer=g.initializers,
+                              doc_string=described)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="backprop",
+                              producer_version=__version__, doc_string=f"{described} (task: {net.task}, {dtype.name})")
+    proto.ir_version = helper.find_min_ir_version_for(list(proto.opset_import))
+
+    notes = [n for n in (scaler_note, label_note) if n]
+    shown_metadata = {k: v for k, v in src.metadata.items() if k not in _BULKY_METADATA}
+    props = {
+        "backprop.source": src.what,
+        "backprop.task": net.task,
+        "backprop.dtype": dtype.name,
+        "backprop.layer_sizes": _json(list(net.layer_sizes)),
+        "backprop.activations": _json([f.name for f in net.activations]),
+        "backprop.loss": net.loss.name,
+        "backprop.classes": _json(src.classes),
+        "backprop.feature_names": _json(src.feature_names),
+        "backprop.target_name": _json(src.target_name),
+        "backprop.preprocessing": _json(notes),
+        "backprop.not_in_graph": _json(missing),
+        "backprop.metadata": _json(shown_metadata),
+    }
+    helper.set_model_props(proto, props)
+    onnx.checker.check_model(proto, full_check=True)
+    for sentence in missing:
+        warnings.warn(f"ONNX export: {sentence}", ONNXExportWarning, stacklevel=2)
+    if path is not None:
+        from ..io import atomic_write
+
+        data = proto.SerializeToString()
+        atomic_write(path, lambda handle: handle.write(data))
+    return proto
+
+
+def register_skl2onnx() -> None:
+    """Register converters for NeuralNetClassifier and NeuralNetRegressor with skl2onnx.
+
+    Afterwards ``skl2onnx.to_onnx(pipeline, X[:1])`` converts a scikit-learn ``Pipeline``
+    (or the estimator alone) whose last step is one of them. Registration is explicit and
+    idempotent: call it once per process before converting. The classifier accepts
+    skl2onnx's classifier options (``zipmap``, ``nocl``, ``output_class_labels``); its raw
+    outputs are ``label`` and ``probabilities`` as in :func:`to_onnx`. The graph's dtype is
+    that of the converter's input (float64 input: float64 graph; anything else: float32).
+    """
+    from ._skl2onnx import register
+
+    register()
