@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 
 from .._version import __version__
 from ..distributed.comm import launched_rank, launched_size
-from . import demo, evaluate, explain, gradcheck, info, plot, predict, train
+from . import demo, evaluate, explain, gradcheck, info, playground, plot, predict, train
 from ._common import error_line, exit_code
 
-SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, demo)
+SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, demo, playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
