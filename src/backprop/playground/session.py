@@ -478,7 +478,8 @@ class Session:
         A0, Y, idx = self._next_batch()
         cache, cost, g2 = self._forward_backward(A0, Y)
         before = self.net.params.copy() if record else None
-        self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=g2)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowing step raises DivergenceError
+            self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=g2)
         if not np.isfinite(self.net.params).all():
             np.copyto(self.net.params, before if before is not None else np.nan_to_num(self.net.params))
             raise DivergenceError(f"at iteration {self.iteration + 1} the update made parameters inf or NaN")
@@ -711,7 +712,8 @@ class Session:
                 before = self.net.params.copy()
                 np.copyto(self.grad, st["grad"])
                 try:
-                    self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=st["g2"])
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=st["g2"])
                 except DivergenceError as exc:
                     self.diverged = str(exc)
                     return

@@ -276,24 +276,46 @@ function setPlaying(on) {
   S.playing = on;
   $("play").hidden = on;
   $("pause").hidden = !on;
-  if (on) { S.frames = []; requestAnimationFrame(frame); }
+  if (on && !S.loopRunning) { S.frames = []; loop(); }
 }
 
-async function frame() {
-  if (!S.playing || S.busy) return;
-  S.busy = true;
-  const t0 = performance.now();
-  const snap = await post("/api/frame", { epochs: S.config.speed });
-  S.busy = false;
-  S.lastFrameMs = performance.now() - t0;
-  const now = performance.now();
-  S.frames.push(now);
-  while (S.frames.length && now - S.frames[0] > 2000) S.frames.shift();
-  const fps = S.frames.length > 1 ? (S.frames.length - 1) / ((now - S.frames[0]) / 1000) : 0;
-  $("fps").textContent = fps.toFixed(0);
-  $("fps").dataset.value = fps.toFixed(2);
-  if (!snap) { setPlaying(false); return; }
-  if (S.playing) setTimeout(frame, 0);  // the drawing is done: ask for the next batch of updates now
+function frameRequest(since, dataVersion) {
+  const body = { epochs: S.config.speed, since, data_version: dataVersion, select: S.select };
+  return api("/api/frame", body).catch((err) => ({ failed: err }));
+}
+
+// Two requests overlap: while the page draws frame k, the engine already trains frame k + 1
+// (the server and the browser are different processes, so both cores work).
+async function loop() {
+  S.loopRunning = true;
+  let pending = frameRequest(S.history.length, S.dataVersion);
+  while (S.playing) {
+    const t0 = performance.now();
+    const snap = await pending;
+    S.lastFrameMs = performance.now() - t0;
+    if (snap.failed) { toast(snap.failed.message); setPlaying(false); break; }
+    const next = snap.data ? snap.data.version : S.dataVersion;
+    if (S.playing && !snap.diverged) pending = frameRequest(snap.history_length, next);
+    apply(snap);
+    const now = performance.now();
+    S.frames.push(now);
+    while (S.frames.length && now - S.frames[0] > 2000) S.frames.shift();
+    const fps = S.frames.length > 1 ? (S.frames.length - 1) / ((now - S.frames[0]) / 1000) : 0;
+    $("fps").textContent = fps.toFixed(0);
+    $("fps").dataset.value = fps.toFixed(2);
+    S.updatesPerSecond = fps;
+    if (snap.diverged) break;
+    const t1 = performance.now();
+    await new Promise((resolve) => requestAnimationFrame(resolve));  // let the browser paint this frame
+    S.lastPaintMs = performance.now() - t1;
+  }
+  if (S.playing && pending) { /* paused while a request was in flight: its result is drawn */ }
+  S.loopRunning = false;
+  if (!S.playing) {
+    // the request that was in flight when pause was pressed trained too: draw where the engine is now
+    const snap = await api(`/api/state?since=${S.history.length}&data_version=${S.dataVersion}`).catch(() => null);
+    if (snap && !S.playing) { if (S.select) await post("/api/frame", {}); else apply(snap); }
+  }
 }
 
 // ------------------------------------------------------------------ colour maps
@@ -481,8 +503,17 @@ function markSelection() {
 }
 
 // ------------------------------------------------------------------ the output plot
+// A canvas's pixels match its size on screen (no costly rescaling at every paint).
+function fitCanvas(canvas) {
+  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  const w = Math.max(50, Math.round(canvas.clientWidth * dpr)), h = Math.max(30, Math.round(canvas.clientHeight * dpr));
+  if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+  return dpr;
+}
+
 function drawPlot() {
   const canvas = $("plot"), ctx = canvas.getContext("2d");
+  const dpr = fitCanvas(canvas);
   const pics = S.snap.pictures, R = pics.resolution, out = pics.output;
   const off = S.offscreen || (S.offscreen = document.createElement("canvas"));
   if (out.kind === "binary") paint(off, R, decode(out.data), PROBABILITY);
@@ -508,19 +539,19 @@ function drawPlot() {
   const [x0, x1, y0, y1] = S.data.extent;
   const px = (x) => ((x - x0) / (x1 - x0)) * W, py = (y) => ((y1 - y) / (y1 - y0)) * H;
   // axes through 0
-  ctx.strokeStyle = "rgba(0,0,0,0.12)"; ctx.lineWidth = 2;
+  ctx.strokeStyle = "rgba(0,0,0,0.12)"; ctx.lineWidth = dpr;
   if (x0 < 0 && x1 > 0) { ctx.beginPath(); ctx.moveTo(px(0), 0); ctx.lineTo(px(0), H); ctx.stroke(); }
   if (y0 < 0 && y1 > 0) { ctx.beginPath(); ctx.moveTo(0, py(0)); ctx.lineTo(W, py(0)); ctx.stroke(); }
   const reg = S.data.task === "regression";
   let lo = 0, hi = 1;
   if (reg) { lo = out.lo; hi = out.hi; }
   const color = (v) => reg ? DIVERGING[Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo || 1)) * 255)))] : CLASS_COLORS[v % CLASS_COLORS.length];
-  const r = Math.max(4, Math.min(9, 9 - S.data.train.length / 250));
+  const r = dpr * Math.max(2.5, Math.min(4.5, 4.5 - S.data.train.length / 500));
   for (const [part, ring] of [["train", "#fff"], ["test", "#1d2731"]]) {
     for (const [x, y, v] of S.data[part]) {
       ctx.beginPath(); ctx.arc(px(x), py(y), r, 0, 2 * Math.PI);
       ctx.fillStyle = rgb(color(v)); ctx.fill();
-      ctx.lineWidth = part === "train" ? 1.6 : 2.2; ctx.strokeStyle = ring; ctx.stroke();
+      ctx.lineWidth = dpr * (part === "train" ? 0.8 : 1.2); ctx.strokeStyle = ring; ctx.stroke();
     }
   }
 }
@@ -540,9 +571,11 @@ async function onPlotClick(ev) {
 
 // ------------------------------------------------------------------ curves
 function chart(canvas, series, opts = {}) {
-  const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+  const dpr = fitCanvas(canvas);
+  const ctx = canvas.getContext("2d"), W = canvas.width / dpr, H = canvas.height / dpr;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, W, H);
-  const pad = { l: 46, r: 8, t: 8, b: 18 };
+  const pad = { l: 40, r: 4, t: 6, b: 6 };
   let lo = Infinity, hi = -Infinity, n = 0;
   for (const s of series) for (const v of s.values) { if (v !== null && isFinite(v) && (!opts.log || v > 0)) { const t = opts.log ? Math.log10(v) : v; lo = Math.min(lo, t); hi = Math.max(hi, t); } n = Math.max(n, s.values.length); }
   if (opts.fixed) { lo = opts.fixed[0]; hi = opts.fixed[1]; }
@@ -551,14 +584,14 @@ function chart(canvas, series, opts = {}) {
   if (!opts.fixed && !opts.log) lo = Math.min(lo, 0);
   const X = (k) => pad.l + (n <= 1 ? 0 : (k / (n - 1)) * (W - pad.l - pad.r));
   const Y = (v) => pad.t + (1 - ((opts.log ? Math.log10(v) : v) - lo) / (hi - lo)) * (H - pad.t - pad.b);
-  ctx.font = "20px Helvetica, Arial, sans-serif"; ctx.fillStyle = "#6b7a87"; ctx.strokeStyle = "#e3e8ee"; ctx.lineWidth = 1.5;
+  ctx.font = "10px Helvetica, Arial, sans-serif"; ctx.fillStyle = "#6b7a87"; ctx.strokeStyle = "#e3e8ee"; ctx.lineWidth = 1;
   for (const f of [0, 0.5, 1]) {
     const v = lo + f * (hi - lo), yy = pad.t + (1 - f) * (H - pad.t - pad.b);
     ctx.beginPath(); ctx.moveTo(pad.l, yy); ctx.lineTo(W - pad.r, yy); ctx.stroke();
-    ctx.fillText(opts.log ? fmt(Math.pow(10, v), 2) : opts.pct ? Math.round(v * 100) + "%" : fmt(v, 2), 2, yy + 6);
+    ctx.fillText(opts.log ? fmt(Math.pow(10, v), 2) : opts.pct ? Math.round(v * 100) + "%" : fmt(v, 2), 2, yy + 3);
   }
   for (const s of series) {
-    ctx.strokeStyle = s.color; ctx.lineWidth = 3; ctx.setLineDash(s.dash ? [10, 7] : []);
+    ctx.strokeStyle = s.color; ctx.lineWidth = 1.6; ctx.setLineDash(s.dash ? [5, 3] : []);
     ctx.beginPath(); let on = false;
     s.values.forEach((v, k) => {
       if (v === null || !isFinite(v) || (opts.log && v <= 0)) { on = false; return; }
