@@ -733,6 +733,15 @@ function exportPNG() {
 // ------------------------------------------------------------------ start
 async function start() {
   bindControls();
+  window.addEventListener("hashchange", async () => {  // a link pasted or edited in the address bar
+    const cfg = readHash();
+    if (!cfg) return;
+    setPlaying(false);
+    S.select = null;
+    S.history = [];
+    try { apply(await api("/api/config", { config: cfg, since: 0, data_version: -1 })); }
+    catch (err) { toast("the link's configuration was not accepted: " + err.message); }
+  });
   const fromUrl = readHash();
   if (fromUrl) {
     try { apply(await api("/api/config", { config: fromUrl, since: 0, data_version: -1 })); return; }
