@@ -423,3 +423,34 @@ def test_command_with_a_missing_csv_fails_in_one_line():
     proc = _command("--data", "no-such-file.csv", "--no-browser", "--port", "0")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and len(err.strip().splitlines()) == 1 and "no-such-file.csv" in err
+
+
+def test_command_starts_with_a_csv_file(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    path = tmp_path / "d.csv"
+    path.write_text("p,q,r,t\n" + "\n".join(f"{a},{b},{c},{a * 2 - c:.5f}" for a, b, c in X))
+    proc = _command("--port", "0", "--no-browser", "--data", str(path))
+    try:
+        line = proc.stdout.readline()
+        port = int(re.search(r":(\d+)/", line).group(1))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/state")
+        state = json.loads(conn.getresponse().read())
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert state["config"]["dataset"] == "csv" and state["task"] == "regression"
+    assert state["layer_sizes"][0] == 3 and state["loss"] == "mse"
+    assert state["data"]["feature_names"] == ["p", "q", "r"] and state["data"]["csv"]["target"] == "t"
+
+
+def test_help_lists_the_options():
+    done = subprocess.run([sys.executable, "-m", "backprop", "playground", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    for option in ("--port", "--host", "--no-browser", "--data"):
+        assert option in done.stdout
+    top = subprocess.run([sys.executable, "-m", "backprop", "--help"], capture_output=True, text=True, timeout=60)
+    assert "playground" in top.stdout

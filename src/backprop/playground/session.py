@@ -33,13 +33,13 @@ __all__ = ["Session", "DATASETS", "DEFAULT_CONFIG", "normalize_config", "LIMITS"
 
 # name -> (title, task, default noise, default number of points)
 DATASETS: dict[str, tuple[str, str, float, int]] = {
-    "flower": ("flower (the course's planar data)", "binary", 0.2, 400),
+    "flower": ("flower (the course's)", "binary", 0.2, 400),
     "circles": ("circles", "binary", 0.1, 300),
     "moons": ("moons", "binary", 0.15, 300),
     "xor": ("XOR", "binary", 0.35, 300),
-    "spirals": ("spirals (3 classes)", "multiclass", 0.2, 300),
-    "blobs": ("blobs (3 classes)", "multiclass", 1.0, 300),
-    "wave": ("wave (regression: sin x₁ · cos x₂)", "regression", 0.1, 300),
+    "spirals": ("spirals, 3 classes", "multiclass", 0.2, 300),
+    "blobs": ("blobs, 3 classes", "multiclass", 1.0, 300),
+    "wave": ("wave: regression", "regression", 0.1, 300),
 }
 
 LIMITS = {"hidden_layers": 12, "units": 64, "points": 2000, "speed": 500}
@@ -454,18 +454,25 @@ class Session:
         idx = self._perm[self._pos : self._pos + bs]
         return np.ascontiguousarray(self.Xc_train[:, idx]), np.ascontiguousarray(self.Yc_train[:, idx]), idx
 
-    def _forward_backward(self, A0: np.ndarray, Y: np.ndarray):
-        """Forward (training mode: dropout) and backward on one batch; the gradient into self.grad."""
+    def _forward_backward(self, A0: np.ndarray, Y: np.ndarray, with_cost: bool = True):
+        """Forward (training mode: dropout) and backward on one batch; the gradient into self.grad.
+
+        Returns (cache, J or None, ‖gradient‖²). A gradient that overflowed raises DivergenceError.
+        """
         net = self.net
         m = A0.shape[1]
+        cost = None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             cache = net.forward_columns(A0, self._cache(m), training=True, dropout=self.dropout, rng=self.rng)
             net.backward_columns(cache, Y, 1.0 / m, out=self.grad)
-            cost = net.cost_columns(cache, Y, 1.0 / m)
+            if with_cost:  # the cost reads the cache after the backward pass (it may use dA[L] as scratch)
+                cost = net.cost_columns(cache, Y, 1.0 / m)
             if self.config["l2"]:
-                cost += net.add_l2(self.grad, self.config["l2"] / m)
+                penalty = net.add_l2(self.grad, self.config["l2"] / m)
+                cost = None if cost is None else cost + penalty
         g2 = float(self.grad @ self.grad)
-        if not (math.isfinite(g2) and math.isfinite(cost)):
+        if not (math.isfinite(g2) and (cost is None or math.isfinite(cost))):
+            cost = float("nan") if cost is None else cost
             raise DivergenceError(
                 f"at epoch {self.epoch}, iteration {self.iteration + 1} the cost ({cost:.4g}) or the gradient "
                 f"overflowed to inf or NaN (|parameters| up to {float(np.max(np.abs(net.params))):.3g}): "
@@ -476,7 +483,7 @@ class Session:
     def _iterate(self, record: bool) -> None:
         """One update on the next mini-batch; ``record``: keep what the equation panel shows."""
         A0, Y, idx = self._next_batch()
-        cache, cost, g2 = self._forward_backward(A0, Y)
+        cache, cost, g2 = self._forward_backward(A0, Y, with_cost=record)
         before = self.net.params.copy() if record else None
         with np.errstate(over="ignore", invalid="ignore"):  # an overflowing step raises DivergenceError
             self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=g2)
@@ -590,15 +597,20 @@ class Session:
         A0[py] = yy.ravel()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             cache = net.forward_columns(A0, self._cache_eval(R * R))
-        neurons = []
+        # Every unit of every layer at once: one byte a pixel over [−r, r], r = its largest |a|.
+        rows = np.concatenate([cache.A[l] for l in range(1, net.n_layers + 1)])
+        if not np.isfinite(rows).all():
+            rows = np.nan_to_num(rows, nan=0.0, posinf=1e6, neginf=-1e6)
+        radius = np.abs(rows).max(axis=1)
+        radius[radius == 0] = 1.0
+        q = np.rint((rows / radius[:, None] + 1.0) * 127.5).astype(np.uint8)
+        neurons, at = [], 0
         for l in range(1, net.n_layers + 1):
-            layer = []
-            for i in range(net.layer_sizes[l]):
-                v = np.nan_to_num(cache.A[l][i], nan=0.0, posinf=1e6, neginf=-1e6)
-                r = float(np.max(np.abs(v))) or 1.0
-                layer.append({"lo": -r, "hi": r, "data": _b64(v, -r, r)})
-            neurons.append(layer)
-        out = np.nan_to_num(cache.A[net.n_layers], nan=0.0, posinf=1e6, neginf=-1e6)
+            n = net.layer_sizes[l]
+            neurons.append([{"lo": -float(radius[at + i]), "hi": float(radius[at + i]),
+                             "data": base64.b64encode(q[at + i].tobytes()).decode("ascii")} for i in range(n)])
+            at += n
+        out = rows[at - net.layer_sizes[-1]:]
         if self.task == "regression":
             lo, hi = float(out.min()), float(out.max())
             ys = self.y_train

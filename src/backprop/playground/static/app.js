@@ -20,7 +20,7 @@ const HASH_KEYS = { dataset: "data", noise: "noise", points: "n", test_split: "s
 const $ = (id) => document.getElementById(id);
 const S = {
   config: null, snap: null, data: null, dataVersion: -1, history: [], playing: false, busy: false,
-  select: null, clickMode: 0, regValue: 0.5, frames: [], lastDrawnArch: "", geometry: null, options: null,
+  select: null, clickMode: 0, drawn: 0, regValue: 0.5, frames: [], lastDrawnArch: "", geometry: null, options: null,
 };
 
 // ------------------------------------------------------------------ server calls
@@ -69,7 +69,8 @@ function applyInner(snap) {
   S.config = snap.config;
   S.options = snap.options;
   if (snap.data) { S.data = snap.data; S.dataVersion = snap.data.version; renderDataControls(); }
-  renderControls();
+  const configKey = JSON.stringify(snap.config) + (snap.data ? snap.data.version : "");
+  if (configKey !== S.configKey) { renderControls(); S.configKey = configKey; }
   if (archChanged) buildNetwork();
   drawNetwork();
   drawPlot();
@@ -78,7 +79,7 @@ function applyInner(snap) {
   renderDivergence();
   renderStepThrough();
   renderExplain(snap.explain);
-  writeHash();
+  if (S.hashKey !== S.configKey) { writeHash(); S.hashKey = S.configKey; }
 }
 
 function fmt(x, digits = 4) {
@@ -297,6 +298,7 @@ async function loop() {
     const next = snap.data ? snap.data.version : S.dataVersion;
     if (S.playing && !snap.diverged) pending = frameRequest(snap.history_length, next);
     apply(snap);
+    S.drawn += 1;
     const now = performance.now();
     S.frames.push(now);
     while (S.frames.length && now - S.frames[0] > 2000) S.frames.shift();
@@ -357,11 +359,11 @@ function buildNetwork() {
   const width = Math.max(420, (net.clientWidth || 600) - 14);
   const maxUnits = Math.max(...sizes);
   const L = sizes.length - 1;
-  const height0 = 380;
-  let size = Math.max(12, Math.min(46, Math.floor((height0 - 20) / maxUnits) - 8));
-  const gap = size >= 30 ? 14 : size >= 18 ? 8 : 4;
+  const height0 = 420;
+  let size = Math.max(12, Math.min(50, Math.floor((height0 - 20) / maxUnits) - 8));
+  const gap = size >= 30 ? 16 : size >= 18 ? 8 : 4;
   const colW = (width - 90 - size - 30) / Math.max(1, L);
-  const height = Math.max(height0, maxUnits * (size + gap) + 30);
+  const height = Math.max(240, maxUnits * (size + gap) + 40);
   const x = (l) => 60 + l * colW;
   const y = (l, i) => { const n = sizes[l], total = n * size + (n - 1) * gap; return (height - total) / 2 + i * (size + gap); };
   S.geometry = { size, x, y, width, height };
@@ -369,6 +371,7 @@ function buildNetwork() {
   links.style.width = width + "px"; links.style.height = height + "px";
   nodes.style.width = width + "px"; nodes.style.height = height + "px";
   net.style.height = Math.min(height, 640) + "px";
+  net.style.minHeight = "0";
   links.innerHTML = ""; nodes.innerHTML = "";
   const NS = "http://www.w3.org/2000/svg";
   S.linkEls = [];
@@ -603,7 +606,9 @@ function chart(canvas, series, opts = {}) {
 }
 
 function drawCharts() {
-  const h = S.history;
+  // at most ~300 points a curve: a long run is thinned evenly (the last point always drawn)
+  const all = S.history, stride = Math.ceil(all.length / 300);
+  const h = stride <= 1 ? all : all.filter((_, k) => k % stride === 0 || k === all.length - 1);
   const get = (k) => h.map((p) => p[k]);
   chart($("loss-chart"), [{ values: get("train_loss"), color: "#22303c" }, { values: get("test_loss"), color: "#22303c", dash: true }]);
   const reg = S.snap.task === "regression";
