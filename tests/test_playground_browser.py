@@ -293,7 +293,7 @@ def test_bigger_network_from_the_controls(page):
     for _ in range(3):
         count = page.session_obj.net.layer_sizes[2]
         click(page, "add-unit-2")
-        wait_for(page, lambda d, c=count: page.session_obj.net.layer_sizes[2] == c + 1)
+        wait_for(page, lambda d, c=count: d.execute_script("return window.playground.snap.layer_sizes[2]") == c + 1)
     Select(tid(page, "activation-2")).select_by_value("relu")
     wait_for(page, lambda d: [a.name for a in page.session_obj.net.activations] == ["tanh", "relu", "sigmoid"])
     assert page.session_obj.net.layer_sizes == (2, 4, 7, 1)

@@ -522,10 +522,17 @@ class Session:
                         if last and deadline is not None and time.perf_counter() > deadline:
                             break
             except DivergenceError as exc:
-                self.diverged = str(exc)
+                self.diverged = self._diverged_message(exc)
                 self.last = None
             self._grad_norms()
             self._record()
+
+    def _diverged_message(self, exc: DivergenceError) -> str:
+        """The engine's DivergenceError, said where it happened and what to do."""
+        text = str(exc)
+        if "lower the learning rate" not in text:
+            text = f"at epoch {self.epoch}, iteration {self.iteration + 1}: {text}; lower the learning rate and press reset"
+        return text
 
     def _grad_norms(self) -> None:
         dW, _ = self.net.unflatten(self.grad)
@@ -707,7 +714,7 @@ class Session:
                 try:
                     cache, cost, g2 = self._forward_backward(A0, Y)
                 except DivergenceError as exc:
-                    self.diverged = str(exc)
+                    self.diverged = self._diverged_message(exc)
                     return
                 phases = [("forward", l) for l in range(1, L + 1)] + [("cost", L)]
                 phases += [("backward", l) for l in range(L, 0, -1)] + [("update", 0)]
@@ -727,7 +734,7 @@ class Session:
                     with np.errstate(over="ignore", invalid="ignore"):
                         self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=st["g2"])
                 except DivergenceError as exc:
-                    self.diverged = str(exc)
+                    self.diverged = self._diverged_message(exc)
                     return
                 self.iteration += 1
                 self._pos += st["A0"].shape[1]
