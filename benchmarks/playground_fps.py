@@ -44,6 +44,9 @@ def main() -> None:
     from selenium.webdriver.common.by import By
 
     from backprop.playground import Session, make_server, serve_in_thread
+    from backprop.playground.server import limit_blas_threads
+
+    limit_blas_threads()  # as `backprop playground` does
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"

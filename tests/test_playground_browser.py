@@ -188,7 +188,7 @@ def test_click_a_weight_and_read_the_engines_numbers(page):
     assert gradient == pytest.approx(dW[1][0, 1], rel=1e-12)
     value, text_value = shown("eq-value")
     assert value == pytest.approx(after, rel=1e-12)
-    assert f"{after:.4g}".replace("-", "−") in text_value  # the number a learner reads, 4 digits
+    assert f"= {after:.7g}".replace("-", "−") in text_value  # the number a learner reads, 7 digits
     update, _ = shown("eq-update")
     assert update == pytest.approx(after - before, rel=1e-9)
     assert "(1.2)" in text_value  # α plugged into W ← W − α dW

@@ -36,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..playground.server import make_server
+    from ..playground.server import limit_blas_threads, make_server
     from ..playground.session import Session, parse_csv
 
     if not 0 <= args.port <= 65535:
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             text = f.read()
         target = int(args.target) if args.target is not None and args.target.lstrip("-").isdigit() else args.target
         csv = parse_csv(text, target)
+    limit_blas_threads()
     session = Session(csv=csv)
     try:
         server = make_server(args.host, args.port, session, verbose=args.verbose)

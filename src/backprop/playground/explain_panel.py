@@ -23,6 +23,7 @@ from ..core.validation import ValidationError
 __all__ = ["explain", "stepthrough_phase", "fmt"]
 
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 G_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "identity": "id", "softmax": "softmax",
             "leaky_relu": "LeakyReLU", "elu": "ELU", "softplus": "softplus", "gelu": "GELU", "silu": "SiLU"}
 
@@ -37,7 +38,7 @@ def fmt(x: float, digits: int = 4) -> str:
     text = f"{x:.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")
-        text = f"{mant}·10^{int(exp)}"
+        text = f"{mant}×10{str(int(exp)).translate(SUP)}"
     return text.replace("-", "−")
 
 
@@ -187,12 +188,13 @@ def _update_lines(session: Any, rec: dict, before: float, after: float, grad: fl
     if probe:
         return [_line("no update yet", f"{name} = {fmt(after)}: press play or step to train", "eq-value", after)]
     delta = after - before
+    # 7 digits before and after: a small step must show in the number it changed
     if opt.name == "sgd":
         eq = f"{name} ← {name} − α d{name}"
-        num = f"{fmt(before)} − ({fmt(lr)})({fmt(grad)}) = {fmt(after)}"
+        num = f"{fmt(before, 7)} − ({fmt(lr)})({fmt(grad)}) = {fmt(after, 7)}"
     else:
         eq = f"{name} ← {name} − step   ({type(opt).__name__}, α = {fmt(lr)})"
-        num = f"{fmt(before)} − ({fmt(-delta)}) = {fmt(after)}"
+        num = f"{fmt(before, 7)} − ({fmt(-delta)}) = {fmt(after, 7)}"
     return [
         _line(eq, num, "eq-value", after, note=f"update of iteration {rec['iteration']}"),
         _line(f"Δ{name}", f"= {fmt(delta)}", "eq-update", delta),

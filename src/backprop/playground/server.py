@@ -29,7 +29,7 @@ from ..core.validation import BackpropError
 from .exports import model_bytes, python_script
 from .session import Session
 
-__all__ = ["PlaygroundServer", "make_server"]
+__all__ = ["PlaygroundServer", "make_server", "serve_in_thread", "limit_blas_threads"]
 
 MAX_BODY = 25_000_000
 
@@ -182,6 +182,22 @@ class PlaygroundServer(ThreadingHTTPServer):
         if ":" in shown:
             shown = f"[{shown}]"
         return f"http://{shown}:{port}/"
+
+
+def limit_blas_threads() -> bool:
+    """One BLAS thread for this process, when threadpoolctl is installed; True if it was limited.
+
+    The playground's products are small (at most 64 units, a few thousand points): a threaded BLAS
+    gains nothing on them, and on a busy machine its threads wait for each other (a 1024-column
+    forward pass of 8 × 32 units took 110 ms with two OpenBLAS threads beside other work, 3 ms
+    with one). Only the `backprop playground` process calls this: it does nothing else.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(1, user_api="blas")
+    return True
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8000, session: Session | None = None,

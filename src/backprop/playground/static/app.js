@@ -373,9 +373,36 @@ function buildNetwork() {
   net.style.height = Math.min(height, 640) + "px";
   net.style.minHeight = "0";
   links.innerHTML = ""; nodes.innerHTML = "";
+  // Many links: drawn on a canvas each frame; the SVG lines stay as (transparent) click targets.
+  let total = 0;
+  for (let l = 1; l <= L; l++) total += sizes[l] * sizes[l - 1];
+  S.bigNet = total > 200;
+  S.hugeNet = total > 600;  // no SVG element per link at all: a click finds its link on the canvas
+  let lc = $("links-canvas");
+  if (!lc) { lc = document.createElement("canvas"); lc.id = "links-canvas"; lc.className = "links"; net.insertBefore(lc, links); }
+  lc.hidden = !S.bigNet;
+  lc.style.pointerEvents = S.hugeNet ? "auto" : "none";
+  lc.onclick = S.hugeNet ? (ev) => {
+    const r = lc.getBoundingClientRect(), px = ev.clientX - r.left, py = ev.clientY - r.top, g = S.geometry;
+    let best = null;
+    for (let l = 1; l <= L; l++) {
+      const xa = g.x(l - 1) + g.size, xb = g.x(l);
+      if (px < xa - 4 || px > xb + 4) continue;
+      const f = (px - xa) / (xb - xa);
+      for (let i = 0; i < sizes[l]; i++) for (let j = 0; j < sizes[l - 1]; j++) {
+        const ya = g.y(l - 1, j) + g.size / 2, yb = g.y(l, i) + g.size / 2;
+        const d = Math.abs(ya + f * (yb - ya) - py);
+        if (d < 4 && (!best || d < best.d)) best = { d, l, i, j };
+      }
+    }
+    if (best) selectItem({ kind: "weight", l: best.l, i: best.i, j: best.j });
+  } : null;
+  lc.style.width = width + "px"; lc.style.height = height + "px";
+  const dpr = Math.min(2, window.devicePixelRatio || 1);
+  lc.width = Math.round(width * dpr); lc.height = Math.round(height * dpr);
   const NS = "http://www.w3.org/2000/svg";
   S.linkEls = [];
-  for (let l = 1; l <= L; l++) {
+  for (let l = 1; l <= L && !S.hugeNet; l++) {
     const layer = [];
     for (let i = 0; i < sizes[l]; i++) {
       const row = [];
@@ -389,6 +416,7 @@ function buildNetwork() {
         }
         hit.setAttribute("class", "hit"); hit.setAttribute("stroke-width", 9);
         line.setAttribute("class", "w");
+        if (S.bigNet) { line.setAttribute("stroke", "transparent"); line.setAttribute("stroke-width", 2.5); }
         line.setAttribute("data-testid", `weight-${l}-${i}-${j}`);
         const title = document.createElementNS(NS, "title"); line.appendChild(title);
         links.appendChild(hit);
@@ -444,7 +472,8 @@ function buildNetwork() {
     d.className = "layer-ctl";
     d.style.left = x(l) + size / 2 + "px";
     d.innerHTML = `<div class="units"><button class="pm" data-testid="remove-unit-${l}">−</button>` +
-      `<span>${sizes[l]} units</span><button class="pm" data-testid="add-unit-${l}">+</button></div>`;
+      `<span>${sizes[l]}${colW > 95 ? " units" : ""}</span><button class="pm" data-testid="add-unit-${l}">+</button></div>`;
+    if (colW < 80) d.classList.add("narrow");
     const sel = document.createElement("select");
     sel.setAttribute("data-testid", `activation-${l}`);
     fillSelect(sel, S.options.activations, S.config.activations[h]);
@@ -466,12 +495,46 @@ function drawNetwork() {
   for (let l = 1; l <= L; l++) {
     pics.neurons[l - 1].forEach((p, i) => paint(S.nodeEls[l][i].firstChild, R, decode(p.data), DIVERGING));
   }
+  let lctx = null;
+  if (S.bigNet) {
+    const lc = $("links-canvas"), dpr = lc.width / parseFloat(lc.style.width);
+    lctx = lc.getContext("2d");
+    lctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    lctx.clearRect(0, 0, lc.width, lc.height);
+    lctx.lineCap = "round";
+  }
   for (let l = 1; l <= L; l++) {
     const W = snap.weights[l - 1];
     let max = 1e-12;
     for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
     const scale = Math.max(max, 1);
-    W.forEach((row, i) => row.forEach((w, j) => {
+    if (lctx) {
+      // one path per (sign, width step): a few strokes for thousands of links
+      const g = S.geometry, STEPS = 6, paths = [];
+      for (let k = 0; k < 2 * STEPS; k++) paths.push(new Path2D());
+      W.forEach((row, i) => row.forEach((w, j) => {
+        const t = Math.sqrt(Math.abs(w) / scale), step = Math.min(STEPS - 1, Math.floor(t * STEPS));
+        const path = paths[(w >= 0 ? STEPS : 0) + step];
+        path.moveTo(g.x(l - 1) + g.size, g.y(l - 1, j) + g.size / 2);
+        path.lineTo(g.x(l), g.y(l, i) + g.size / 2);
+      }));
+      paths.forEach((path, k) => {
+        const t = ((k % STEPS) + 0.5) / STEPS;
+        lctx.strokeStyle = k >= STEPS ? "#0877bd" : "#f59322";
+        lctx.globalAlpha = 0.2 + 0.6 * t;
+        lctx.lineWidth = 0.5 + 4 * t;
+        lctx.stroke(path);
+      });
+      lctx.globalAlpha = 1;
+      const sel = S.select;
+      if (sel && sel.kind === "weight" && sel.l === l && S.hugeNet) {
+        lctx.strokeStyle = "#22303c"; lctx.lineWidth = 3;
+        lctx.beginPath();
+        lctx.moveTo(g.x(l - 1) + g.size, g.y(l - 1, sel.j) + g.size / 2);
+        lctx.lineTo(g.x(l), g.y(l, sel.i) + g.size / 2);
+        lctx.stroke();
+      }
+    } else W.forEach((row, i) => row.forEach((w, j) => {
       const el = S.linkEls[l - 1][i][j];
       const t = Math.abs(w) / scale;
       el.setAttribute("stroke", w >= 0 ? "#0877bd" : "#f59322");
@@ -502,7 +565,8 @@ function markSelection() {
   if (s.kind === "weight") el = document.querySelector(`[data-testid="weight-${s.l}-${s.i}-${s.j}"]`);
   if (s.kind === "bias") el = document.querySelector(`[data-testid="bias-${s.l}-${s.i}"]`);
   if (s.kind === "neuron") el = document.querySelector(`[data-testid="neuron-${s.l}-${s.i}"]`);
-  if (el) el.classList.add("sel"); else S.select = null;
+  if (el) el.classList.add("sel");
+  else if (!(s.kind === "weight" && S.hugeNet)) S.select = null;  // a huge net's links live on the canvas
 }
 
 // ------------------------------------------------------------------ the output plot
@@ -662,7 +726,7 @@ function renderStepThrough() {
     `${st.at + 1} / ${st.count} · ${esc(st.title)}</h4>` + st.lines.map(lineHTML).join("");
   $("st-next").textContent = st.phase === "update" ? "done ✓" : "next ›";
   const cls = st.phase === "forward" ? "hl-fwd" : st.phase === "update" ? "hl-fwd" : "hl-bwd";
-  const layers = st.phase === "update" ? S.linkEls.map((_, k) => k + 1) : [st.layer];
+  const layers = st.phase === "update" ? S.snap.layer_sizes.slice(1).map((_, k) => k + 1) : [st.layer];
   for (const l of layers) {
     if (st.phase !== "update") (S.nodeEls[l] || []).forEach((e) => e.classList.add(cls));
     if (st.phase !== "cost") (S.linkEls[l - 1] || []).forEach((row) => row.forEach((e) => e.classList.add(cls)));
@@ -712,7 +776,8 @@ function exportPNG() {
   ctx.font = "13px Helvetica, Arial, sans-serif"; ctx.fillStyle = "#6b7a87";
   ctx.fillText(`train loss ${fmt(m.train_loss)} · test loss ${fmt(m.test_loss)} · train ${acc} ${fmt(m.train_accuracy)} · test ${acc} ${fmt(m.test_accuracy)}`, 14, 44);
   ctx.save(); ctx.translate(0, 60);
-  for (const line of $("links").querySelectorAll("line.w")) {
+  if (S.bigNet) ctx.drawImage($("links-canvas"), 0, 0, g.width, g.height);
+  else for (const line of $("links").querySelectorAll("line.w")) {
     ctx.strokeStyle = line.getAttribute("stroke"); ctx.globalAlpha = parseFloat(line.getAttribute("stroke-opacity"));
     ctx.lineWidth = parseFloat(line.getAttribute("stroke-width")); ctx.lineCap = "round";
     ctx.beginPath(); ctx.moveTo(+line.getAttribute("x1"), +line.getAttribute("y1")); ctx.lineTo(+line.getAttribute("x2"), +line.getAttribute("y2")); ctx.stroke();
