@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from importlib import resources
 
 import numpy as np

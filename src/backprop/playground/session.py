@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import base64
 import math
-import os
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,21 +23,11 @@ import numpy as np
 from ..core.activations import ACTIVATIONS
 from ..core.network import Network
 from ..core.validation import DivergenceError, ValidationError
-from ..data import blobs, circles, moons, planar_flower, spirals, train_test_split, xor
+from ..data import train_test_split
 from ..optim import OPTIMIZERS, get_optimizer
+from .datasets import DATASETS, CsvData, builtin_dataset, parse_csv
 
-__all__ = ["Session", "DATASETS", "DEFAULT_CONFIG", "normalize_config", "LIMITS"]
-
-# name -> (title, task, default noise, default number of points)
-DATASETS: dict[str, tuple[str, str, float, int]] = {
-    "flower": ("flower (the course's)", "binary", 0.2, 400),
-    "circles": ("circles", "binary", 0.1, 300),
-    "moons": ("moons", "binary", 0.15, 300),
-    "xor": ("XOR", "binary", 0.35, 300),
-    "spirals": ("spirals, 3 classes", "multiclass", 0.2, 300),
-    "blobs": ("blobs, 3 classes", "multiclass", 1.0, 300),
-    "wave": ("wave: regression", "regression", 0.1, 300),
-}
+__all__ = ["Session", "DEFAULT_CONFIG", "normalize_config", "LIMITS", "parse_csv"]
 
 LIMITS = {"hidden_layers": 12, "units": 64, "points": 2000, "speed": 500}
 HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "softmax"]
@@ -105,6 +92,9 @@ def normalize_config(raw: dict[str, Any], csv_loaded: bool = False) -> dict[str,
     cfg["test_split"] = _num(cfg["test_split"], "test_split", 0.05, 0.9)
     cfg["data_seed"] = _num(cfg["data_seed"], "data_seed", 0, 2**31 - 1, integer=True)
     cfg["seed"] = _num(cfg["seed"], "seed", 0, 2**31 - 1, integer=True)
+    for key in ("x_column", "y_column"):
+        if key in cfg:
+            cfg[key] = _num(cfg[key], key, 0, 10_000, integer=True)
     hidden = cfg["hidden"]
     if isinstance(hidden, str):
         hidden = [h for h in hidden.split(",") if h.strip()]
@@ -134,55 +124,6 @@ def normalize_config(raw: dict[str, Any], csv_loaded: bool = False) -> dict[str,
     if not isinstance(cfg["loss"], str):
         raise ValidationError(f"loss: expected a name, received {cfg['loss']!r}")
     return cfg
-
-
-@dataclass
-class CsvData:
-    """An uploaded CSV: features (standardized later on the training part), target, names."""
-
-    X: np.ndarray
-    y: np.ndarray
-    feature_names: list[str]
-    target_name: str
-    task: str
-    classes: list[Any] | None
-
-
-def parse_csv(text: str, target: str | int | None = None) -> CsvData:
-    """Parse CSV text with :func:`backprop.data.load_csv`; the task from the target column."""
-    from ..data import load_csv
-
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationError("csv: expected the text of a CSV file, received an empty file")
-    if len(text) > 20_000_000:
-        raise ValidationError(f"csv: expected at most 20 MB, received {len(text) / 1e6:.1f} MB")
-    handle, path = tempfile.mkstemp(suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
-        data = load_csv(path, target=target)
-    finally:
-        os.unlink(path)
-    if data.n_samples < 10:
-        raise ValidationError(f"csv: expected at least 10 rows, received {data.n_samples}")
-    if data.n_features < 1:
-        raise ValidationError("csv: expected at least one feature column besides the target")
-    y = data.y
-    if data.classes is not None:
-        classes = [c.item() if hasattr(c, "item") else c for c in data.classes]
-        task = "binary" if len(classes) == 2 else "multiclass"
-    elif y.dtype.kind in "iu" and len(np.unique(y)) <= 10:
-        values = np.unique(y)
-        classes = [int(v) for v in values]
-        y = np.searchsorted(values, y)
-        task = "binary" if len(classes) == 2 else "multiclass"
-    else:
-        classes, task = None, "regression"
-    if task != "regression" and len(classes) < 2:
-        raise ValidationError(f"csv: the target {data.target_name!r} has a single class; expected at least 2")
-    X = np.asarray(data.X, dtype=np.float64)
-    return CsvData(X, np.asarray(y), list(data.feature_names), data.target_name, task,
-                   classes if task != "regression" else None)
 
 
 def _b64(values: np.ndarray, lo: float, hi: float) -> str:
@@ -246,23 +187,8 @@ class Session:
         self.feature_names = ["x₁", "x₂"]
         self.classes: list[Any] | None = None
         self.target_name = "y"
-        if name == "flower":
-            X, y = planar_flower(n, noise=noise, seed=seed)
-        elif name == "circles":
-            X, y = circles(n, noise=noise, factor=0.5, seed=seed)
-        elif name == "moons":
-            X, y = moons(n, noise=noise, seed=seed)
-        elif name == "xor":
-            X, y = xor(n, noise=noise, seed=seed)
-        elif name == "spirals":
-            X, y = spirals(n, n_classes=3, noise=noise, seed=seed)
-        elif name == "blobs":
-            centers = np.array([[-2.0, -1.5], [2.0, -1.0], [0.0, 2.0]])
-            X, y = blobs(n, centers=centers, cluster_std=max(noise, 1e-3) * 0.8, seed=seed)
-        elif name == "wave":
-            rng = np.random.default_rng(seed)
-            X = rng.uniform(-3, 3, size=(n, 2))
-            y = np.sin(X[:, 0]) * np.cos(X[:, 1]) + rng.normal(scale=noise, size=n)
+        if name in DATASETS:
+            X, y = builtin_dataset(name, n, noise, seed)
         else:  # csv
             X, y = self.csv.X, self.csv.y
             self.feature_names = list(self.csv.feature_names)
