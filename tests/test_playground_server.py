@@ -453,3 +453,39 @@ def test_help_lists_the_options():
         assert option in done.stdout
     top = subprocess.run([sys.executable, "-m", "backprop", "--help"], capture_output=True, text=True, timeout=60)
     assert "playground" in top.stdout
+
+
+@pytest.mark.parametrize("dataset", ["flower", "circles", "moons", "xor", "spirals", "blobs", "wave"])
+def test_every_data_set_loads_trains_and_draws(client, dataset):
+    body = client.post("/api/config", {"config": {"dataset": dataset, "points": 120, "noise": 0.1, "hidden": [6],
+                                                  "activations": ["tanh"], "init": "auto", "optimizer": "adam",
+                                                  "learning_rate": 0.03}})
+    n_train, n_test = body["n_train"], body["n_test"]
+    assert n_train + n_test == 120 and n_test == 24
+    classes = {"spirals": 3, "blobs": 3}.get(dataset, 2)
+    if dataset == "wave":
+        assert body["task"] == "regression" and body["layer_sizes"][-1] == 1
+    else:
+        assert len(body["data"]["classes"]) == classes
+        assert {int(p[2]) for p in body["data"]["train"]} == set(range(classes))
+    before = body["metrics"]["train_loss"]
+    body = client.post("/api/frame", {"epochs": 40})
+    assert body["epoch"] == 40 and body["metrics"]["train_loss"] < before
+    R = body["pictures"]["resolution"]
+    for layer in body["pictures"]["neurons"]:
+        for unit in layer:
+            assert len(base64.b64decode(unit["data"])) == R * R and unit["hi"] >= 0
+
+
+def test_dropout_panel_names_the_mask_and_matches_the_cache(client, served):
+    _, session = served
+    client.post("/api/config", {"config": {"dataset": "moons", "hidden": [8, 8], "activations": ["relu", "relu"],
+                                           "dropout": 0.5, "init": "auto", "optimizer": "sgd", "learning_rate": 0.1}})
+    body = client.post("/api/frame", {"iterations": 2, "select": {"kind": "weight", "l": 2, "i": 1, "j": 3}})
+    panel = body["explain"]
+    v = engine_values(panel)
+    # the engine, on the recorded batch with the recorded masks: dW[2] = dZ[2] A[1]ᵀ, A[1] = G[1] ⊙ mask
+    cache = session.last["cache"]
+    assert cache.mask[1] is not None
+    assert v["eq-gradient"] == pytest.approx(float(cache.dZ[2][1] @ (cache.G[1][3] * cache.mask[1][3])), rel=1e-12)
+    assert "mask" in json.dumps(panel, ensure_ascii=False)
