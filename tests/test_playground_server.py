@@ -489,3 +489,18 @@ def test_dropout_panel_names_the_mask_and_matches_the_cache(client, served):
     assert cache.mask[1] is not None
     assert v["eq-gradient"] == pytest.approx(float(cache.dZ[2][1] @ (cache.G[1][3] * cache.mask[1][3])), rel=1e-12)
     assert "mask" in json.dumps(panel, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("config", [
+    {"dataset": "spirals", "loss": "mse"}, {"dataset": "circles", "loss": "mse"},
+    {"dataset": "circles", "loss": "categorical_crossentropy"}, {"dataset": "spirals"}, {"dataset": "wave"},
+], ids=lambda c: "-".join(c.values()))
+def test_model_file_of_every_task_loads(client, served, tmp_path, config):
+    _, session = served
+    client.post("/api/config", {"config": config})
+    client.post("/api/frame", {"epochs": 3})
+    path = tmp_path / "m.npz"
+    path.write_bytes(client.get("/api/model.npz")[2])
+    net = backprop.load(path)
+    np.testing.assert_array_equal(net.params, session.net.params)
+    assert net.metadata_["classes"] == session.classes

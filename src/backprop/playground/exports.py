@@ -15,16 +15,16 @@ def model_bytes(session: Any) -> bytes:
     """The trained network as a model file (``backprop.load`` reads it back), as bytes."""
     with session.lock:
         net = session.net
-        classes = session.classes if session.task != "regression" else None
-        if classes is not None and net.layer_sizes[-1] == 1 and len(classes) != 2:
-            classes = None
+        # Labels go with classifier outputs only: a classification trained with squared error is,
+        # for the model file, a regression network (its metadata still names the classes).
+        classes = session.classes if net.task in ("binary", "multiclass") else None
         handle, path = tempfile.mkstemp(suffix=".npz")
         os.close(handle)
         try:
             feature_names = [str(n) for n in session.feature_names] if len(session.feature_names) == net.layer_sizes[0] else None
             save(net, path, classes=classes, feature_names=feature_names,
                  metadata={"source": "backprop playground", "config": session.config, "epoch": session.epoch,
-                           "iteration": session.iteration})
+                           "iteration": session.iteration, "classes": session.classes})
             with open(path, "rb") as f:
                 return f.read()
         finally:
