@@ -200,7 +200,8 @@ function renderDataControls() {
       : "Features standardized on the training part.";
   }
   const [x0, x1, y0, y1] = d.extent;
-  $("axis-x").innerHTML = `<span>${fmt(x0, 2)}</span><span>${d.feature_names[d.plot_columns[0]]} →</span><span>${fmt(x1, 2)}</span>`;
+  $("axis-x").innerHTML = `<span>${fmt(x0, 2)}</span><span>${esc(d.feature_names[d.plot_columns[0]])} →</span><span>${fmt(x1, 2)}</span>`;
+  $("axis-y").textContent = `↑ ${d.feature_names[d.plot_columns[1]]}  (${fmt(y0, 2)} … ${fmt(y1, 2)})`;
 }
 
 async function configure(changes, keepData = true) {
@@ -441,6 +442,10 @@ function buildNetwork() {
       if (l === 0 && S.data) {
         const lab = document.createElement("span"); lab.className = "label";
         lab.textContent = S.data.feature_names[i] || `x${i + 1}`; div.appendChild(lab);
+        if (!S.data.plot_columns.includes(i)) {
+          div.classList.add("constant");
+          div.title = "not plotted: held at its training mean in the pictures (trained on as it is)";
+        }
       }
       div.onclick = () => selectItem({ kind: "neuron", l, i });
       nodes.appendChild(div);
