@@ -57,7 +57,9 @@ def test_wheel_holds_the_package_and_nothing_else(dist):
     top = {n.split("/")[0] for n in names}
     assert top == {"backprop", f"backprop_mlp-{backprop.__version__}.dist-info"}, top
     for required in ("backprop/__init__.py", "backprop/py.typed", "backprop/core/network.py",
-                     "backprop/shallow.py", "backprop/cli/__init__.py"):
+                     "backprop/shallow.py", "backprop/cli/__init__.py",
+                     # the playground's page is served from the package: no CDN, no build step
+                     "backprop/playground/static/index.html", "backprop/playground/static/app.js"):
         assert required in names, required
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "examples/", "docs/"))]
     # every module of the source tree is in the wheel

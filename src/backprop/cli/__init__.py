@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 
 from .._version import __version__
 from ..distributed.comm import launched_rank, launched_size
-from . import attribute, demo, evaluate, explain, export, gradcheck, info, plot, predict, train
+from . import attribute, demo, evaluate, explain, export, gradcheck, info, playground, plot, predict, train
 from ._common import error_line, exit_code
 
-SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, attribute, export, demo)
+SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, attribute, export, playground, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
