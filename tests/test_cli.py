@@ -210,9 +210,11 @@ def test_gradcheck_fails_with_exit_1_on_a_wrong_derivative(monkeypatch, capsys):
     assert "verdict: FAIL" in capsys.readouterr().out
 
 
-def test_gradcheck_fails_with_exit_1_when_the_tolerance_is_impossible():
+def test_gradcheck_does_not_blame_backprop_for_what_finite_differences_cannot_resolve():
+    # A right gradient passes even with an impossible tolerance: the verdict allows the
+    # finite differences' own (estimated) error, printed beside the difference.
     result = run_cli("gradcheck", "--tolerance", "1e-30")
-    assert result.returncode == 1 and "FAIL" in result.stdout
+    assert result.returncode == 0 and "finite-difference error ≈" in result.stdout
 
 
 # --------------------------------------------------------------------------- explain
