@@ -14,6 +14,7 @@ import pytest
 
 import backprop as bp
 from backprop.cli import main
+from backprop.data import planar_flower
 from backprop.cli._data import data_names
 from backprop.cli.gradcheck import EXAMPLES
 
@@ -85,7 +86,7 @@ def test_a_wrong_derivative_still_fails():
     bad = bp.register_activation("tanh_wrong_derivative", np.tanh, lambda Z, A: 1 - A, overwrite=True)
     try:
         net = bp.Network([2, 4, 1], [bad, "sigmoid"], "binary_crossentropy", seed=0)
-        X, y = bp.data.planar_flower()
+        X, y = planar_flower()
         result = bp.check_gradients(net, X[:16], y[:16])
         assert not result.passed
         assert result.per_layer_passed == (False, True)
