@@ -51,22 +51,20 @@ def gradient_check_html(check: Any) -> str:
 
 
 def _diagram_svg(sizes: tuple[int, ...], names: list[str]) -> str:
-    """Layers as columns of circles (at most 8 drawn per layer, with '…' and the count)."""
-    width, height, shown = 90 * len(sizes), 190, 8
+    """Layers as columns of circles (at most 6 drawn per layer, with '…' and the count)."""
+    width, height, shown = 90 * len(sizes), 190, 6
     parts, centres = [], []
     for j, n in enumerate(sizes):
         k = min(n, shown)
         x = 45 + 90 * j
         ys = [20 + (150 * (i + 0.5) / k) for i in range(k)]
         centres.append([(x, y) for y in ys])
-    for a, b in zip(centres, centres[1:]):
-        for x0, y0 in a:
-            for x1, y1 in b:
-                parts.append(f'<line x1="{x0}" y1="{y0:.0f}" x2="{x1}" y2="{y1:.0f}" stroke="#bbb" stroke-width="0.5"/>')
+    segments = "".join(f"M{x0} {y0:.0f}L{x1} {y1:.0f}" for a, b in zip(centres, centres[1:])
+                       for x0, y0 in a for x1, y1 in b)
+    parts.append(f'<path d="{segments}" stroke="#bbb" stroke-width="0.5" fill="none"/>')
     for j, (n, points) in enumerate(zip(sizes, centres)):
         fill = "#dde" if j == 0 else "#fde68a" if j == len(sizes) - 1 else "#bfdbfe"
-        for x, y in points:
-            parts.append(f'<circle cx="{x}" cy="{y:.0f}" r="6" fill="{fill}" stroke="#555"/>')
+        parts.extend(f'<circle cx="{x}" cy="{y:.0f}" r="6" fill="{fill}" stroke="#555"/>' for x, y in points)
         label = f"{n}" + ("" if n <= shown else " (…)")
         parts.append(f'<text x="{points[0][0]}" y="186" font-size="11" text-anchor="middle">{label} {html.escape(names[j])}</text>')
     return f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
@@ -90,7 +88,7 @@ def network_html(net: Any) -> str:
 
 
 def _curve_svg(series: dict[str, list[float]], width: int = 320, height: int = 140) -> str:
-    """A learning curve as SVG polylines (at most 200 points each, evenly subsampled)."""
+    """A learning curve as SVG polylines (at most 120 points each, evenly subsampled)."""
     finite = [v for vals in series.values() for v in vals if np.isfinite(v)]
     if not finite:
         return ""
@@ -100,8 +98,8 @@ def _curve_svg(series: dict[str, list[float]], width: int = 320, height: int = 1
     colours = {"loss": "#1f77b4", "val_loss": "#ff7f0e"}
     parts = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="white" stroke="#ccc"/>']
     for key, values in series.items():
-        idx = np.unique(np.linspace(0, len(values) - 1, min(len(values), 200)).round().astype(int))
-        pts = " ".join(f"{30 + (width - 40) * i / max(n - 1, 1):.1f},{10 + (height - 30) * (hi - values[i]) / (hi - lo):.1f}"
+        idx = np.unique(np.linspace(0, len(values) - 1, min(len(values), 120)).round().astype(int))
+        pts = " ".join(f"{30 + (width - 40) * i / max(n - 1, 1):.0f},{10 + (height - 30) * (hi - values[i]) / (hi - lo):.0f}"
                        for i in idx if np.isfinite(values[i]))
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{colours.get(key, "#333")}" stroke-width="1.5"/>')
     parts.append(f'<text x="2" y="14" font-size="10">{hi:.3g}</text><text x="2" y="{height - 20}" font-size="10">{lo:.3g}</text>')
@@ -119,7 +117,7 @@ def _summary_rows(history: Any) -> list[list[str]]:
             continue
         best = min(values) if "loss" in key else max(values)
         best_at = values.index(best) + 1
-        rows.append([key, f"{values[-1]:.6g}", f"{best:.6g} (epoch {best_at})"])
+        rows.append([key, f"{values[-1]:.6g}", f"{best:.6g}", best_at])
     return rows
 
 
@@ -128,7 +126,7 @@ def history_text(history: Any) -> str:
     n = len(history)
     if not n:
         return "History(no epochs yet)"
-    parts = [f"{key} {last} (best {best})" for key, last, best in _summary_rows(history)]
+    parts = [f"{key} {last} (best {best} at epoch {at})" for key, last, best, at in _summary_rows(history)]
     ended = ("stopped early" if history.stopped_early else "interrupted" if history.interrupted else "")
     best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
     return f"History({n} epochs{', ' + ended if ended else ''}{best}: " + "; ".join(parts) + ")"
@@ -139,6 +137,6 @@ def history_html(history: Any) -> str:
     n = len(history)
     if not n:
         return "<div>History: no epochs yet</div>"
-    table = table_html(["", "last", "best"], _summary_rows(history), f"History: {n} epochs")
+    table = table_html(["", "last", "best", "best at epoch"], _summary_rows(history), f"History: {n} epochs")
     curves = {k: history.history[k] for k in ("loss", "val_loss") if history.history.get(k)}
     return f"<div style='display:flex;gap:16px;align-items:flex-start'>{table}{_curve_svg(curves)}</div>"

@@ -52,9 +52,10 @@ from ..core.validation import (
     describe,
 )
 from ..optim import LBFGS, GradientDescent, Optimizer, as_schedule, get_optimizer
-from .callbacks import Callback, PrintProgress
+from .callbacks import Callback
 from .comm import Communicator, LocalComm
 from .history import History
+from .progress import verbose_callback
 
 __all__ = ["Trainer", "Dataset"]
 
@@ -520,8 +521,9 @@ class Trainer:
         maximize = "accuracy" in monitor
         history = History() if history is None else history
         callbacks = list(callbacks)
-        if verbose and self.comm.rank == 0:
-            callbacks.append(PrintProgress(self.epoch + epochs))
+        progress = verbose_callback(verbose, self.epoch + epochs, self.epoch)  # validates verbose on every rank
+        if progress is not None and self.comm.rank == 0:
+            callbacks.append(progress)
         batch_callbacks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
         for cb in callbacks:
             cb.on_train_begin(self)
