@@ -23,6 +23,7 @@ from .core import (
     register_activation,
 )
 
+from .explanation import explain
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
 from .train import Callback, History
@@ -46,6 +47,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_gradients",
+    "explain",
     "from_torch_state_dict",
     "get_activation",
     "get_loss",
