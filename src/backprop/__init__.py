@@ -23,6 +23,7 @@ from .core import (
     register_activation,
 )
 
+from .check import check_backprop
 from .explanation import explain
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
@@ -46,6 +47,7 @@ __all__ = [
     "ShapeError",
     "ValidationError",
     "__version__",
+    "check_backprop",
     "check_gradients",
     "explain",
     "from_torch_state_dict",
