@@ -58,3 +58,12 @@ __all__ = [
     "save",
     "to_torch_state_dict",
 ]
+
+
+def __getattr__(name: str):
+    """``bp.plot``, ``bp.data``, ``bp.shallow``, ``bp.reference`` without importing them first (loaded on first use)."""
+    if name in ("data", "plot", "reference", "shallow"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")

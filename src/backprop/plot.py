@@ -35,6 +35,44 @@ def _pyplot():
     return plt
 
 
+_FIGURE_CLASS: Any = None
+
+
+def _figure_class() -> Any:
+    """A matplotlib Figure that a notebook shows once.
+
+    Returned as a cell's last value, a plain Figure is drawn twice in Jupyter: once as the
+    cell's result and once more by the inline backend, which shows every open pyplot figure at
+    the end of the cell. This subclass draws itself once as a PNG and closes itself with the
+    inline backend (as the inline backend would at the end of the cell); with a window backend
+    pyplot shows it, and a closed figure shown later draws as a PNG.
+    """
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        from matplotlib.figure import Figure
+
+        class BackpropFigure(Figure):
+            def _ipython_display_(self) -> None:
+                import io
+
+                import matplotlib
+                from IPython.display import Image, display
+                from matplotlib import pyplot as plt
+
+                manager = getattr(self.canvas, "manager", None)
+                open_in_pyplot = manager is not None and plt.fignum_exists(manager.num)
+                if open_in_pyplot and "inline" not in matplotlib.get_backend():
+                    return  # a window (or widget) backend shows it
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                display(Image(data=buffer.getvalue(), format="png"))
+                if open_in_pyplot:
+                    plt.close(self)  # shown: the inline backend must not show it again
+
+        _FIGURE_CLASS = BackpropFigure
+    return _FIGURE_CLASS
+
+
 def _check_ax(ax: Any, name: str = "ax") -> Any:
     if ax is not None and not (hasattr(ax, "plot") and hasattr(ax, "figure")):
         raise InputTypeError(f"{name}: expected a matplotlib Axes (or None for a new figure), received {describe(ax)}")
@@ -145,7 +183,8 @@ def learning_curves(
     has_accuracy = "accuracy" in logs or "val_accuracy" in logs
     created = ax is None
     if created:
-        fig, axes = _pyplot().subplots(1, 2 if has_accuracy else 1, figsize=figsize, squeeze=False)
+        fig, axes = _pyplot().subplots(1, 2 if has_accuracy else 1, figsize=figsize, squeeze=False,
+                                       FigureClass=_figure_class())
         axes = list(axes[0])
     else:
         axes = [_check_ax(a) for a in (list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax])]
@@ -205,7 +244,7 @@ def gradient_norms(
         raise ValidationError("norms: expected finite, non-negative gradient norms")
     created = ax is None
     if created:
-        fig, ax = _pyplot().subplots(figsize=figsize)
+        fig, ax = _pyplot().subplots(figsize=figsize, FigureClass=_figure_class())
     fig = ax.figure
     epochs = np.arange(1, values.shape[0] + 1)
     tiny = np.finfo(np.float64).tiny
