@@ -62,6 +62,12 @@ def _tex(symbol: str) -> str:
     return re.sub(r"\[(\d+)\]", r"^{[\1]}", symbol)
 
 
+def _tex_t(symbol: str) -> str:
+    """The transpose as the course writes it: ``A[0]`` → ``A^{[0]T}``."""
+    tex = _tex(symbol)
+    return tex[:-1] + "T}" if tex.endswith("]}") else tex + "^T"
+
+
 def _output_error(loss: Any, A: np.ndarray, Y: np.ndarray, L: int) -> tuple[np.ndarray, str, str]:
     """dA[L] = ∂ℓ/∂A[L] per example (the 1/m enters in dW and db), with its text and LaTeX."""
     name = loss.name
@@ -195,7 +201,7 @@ class Explanation:
 
     def _repr_html_(self) -> str:
         parts = [f"<div style='font-size:13px'><p><b>{html.escape(self.title.splitlines()[0])}</b><br>"
-                 f"{html.escape(chr(10).join(self.title.splitlines()[1:]))}</p>"]
+                 f"{'<br>'.join(html.escape(line) for line in self.title.splitlines()[1:])}</p>"]
         for section in self.sections:
             parts.append(f"<h4 style='margin:10px 0 4px'>{html.escape(section.title)}</h4>")
             for s in section.steps:
@@ -357,12 +363,12 @@ def explain(
         for l in range(L, 0, -1):
             grads[f"dZ{l}"] = dZ
             grads[f"dW{l}"] = bwd.add(f"dW[{l}]", f"(1/m) dZ[{l}] A[{l - 1}]ᵀ",
-                                      rf"\frac{{1}}{{m}} {_tex(f'dZ[{l}]')} {_tex(f'A[{l - 1}]')}^T", dZ @ A[l - 1].T / m)
+                                      rf"\frac{{1}}{{m}} {_tex(f'dZ[{l}]')} {_tex_t(f'A[{l - 1}]')}", dZ @ A[l - 1].T / m)
             grads[f"db{l}"] = bwd.add(f"db[{l}]", f"(1/m) Σ_i dZ[{l}][:, i]",
                                       rf"\frac{{1}}{{m}} \sum_{{i=1}}^{{m}} {_tex(f'dZ[{l}]')}_{{:,i}}",
                                       dZ.sum(axis=1, keepdims=True) / m)
             if l > 1:
-                dA_prev = bwd.add(f"dA[{l - 1}]", f"W[{l}]ᵀ dZ[{l}]", f"{_tex(f'W[{l}]')}^T {_tex(f'dZ[{l}]')}", W[l - 1].T @ dZ)
+                dA_prev = bwd.add(f"dA[{l - 1}]", f"W[{l}]ᵀ dZ[{l}]", f"{_tex_t(f'W[{l}]')} {_tex(f'dZ[{l}]')}", W[l - 1].T @ dZ)
                 dZ = _through(net.activations[l - 2], dA_prev, Z[l - 1], A[l - 1], l - 1, bwd, f"dA[{l - 1}]")
         grads_trace.append(grads)
         if full:
