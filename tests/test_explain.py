@@ -141,7 +141,7 @@ def test_text_shows_the_loss_formula_and_the_update_and_stays_short():
 
 def test_html_typesets_every_equation_and_stays_bounded():
     page = bp.explain()._repr_html_()
-    assert len(page) < 9000
+    assert len(page) < 6500
     assert r"\(J = -\frac{1}{m} \sum_{i=1}^{m}" in page
     assert r"\(W^{[1]} = W^{[1]} - \alpha\, dW^{[1]}\)" in page
     assert r"\(dW^{[1]} = \frac{1}{m} dZ^{[1]} A^{[0]T}\)" in page
@@ -234,3 +234,16 @@ def test_every_equation_is_valid_latex(tmp_path, rng):
     result = subprocess.run([node, str(script)], input=json.dumps(formulas), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_every_help_example_runs(capsys):
+    import shlex
+
+    from backprop.cli.explain import EXAMPLES
+
+    examples = [shlex.split(line.split("#")[0])[2:] for line in EXAMPLES.splitlines()
+                if line.strip().startswith("backprop explain")]
+    assert len(examples) >= 5
+    for args in examples:
+        assert main(["explain", *args]) == 0, args
+        assert capsys.readouterr().out.count("verdict: PASS") == 1

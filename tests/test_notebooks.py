@@ -73,7 +73,7 @@ def test_write_backprop_yourself_notebook(tmp_path):
     cells, nb = _run("02_write_backprop_yourself.ipynb", tmp_path)
     text, page = _rich(cells["explain"])
     assert "J 0.693048 → 0.692981; PASS" in text and len(text) < 400
-    assert r"\(J = -\frac{1}{m}" in page and len(page) < 9000
+    assert r"\(J = -\frac{1}{m}" in page and len(page) < 6500
     text, page = _rich(cells["attempt"])
     assert "FAIL, first wrong array dW1" in text and "wrong tanh derivative: 1 − A instead of 1 − A²" in text
     assert "**dW1**" in _markdown(nb, "fix-md") and "1 − A instead of 1 − A²" in _markdown(nb, "fix-md")

@@ -200,20 +200,21 @@ class Explanation:
                 f"{'PASS' if self.passed else 'FAIL'}>")
 
     def _repr_html_(self) -> str:
-        parts = [f"<div style='font-size:13px'><p><b>{html.escape(self.title.splitlines()[0])}</b><br>"
+        parts = ["<div class='bp-explain' style='font-size:13px'><style>.bp-explain pre{margin:2px 0 6px 16px;"
+                 "font-size:11px}.bp-explain i,.bp-explain span{color:#555}</style><p><b>{html.escape(self.title.splitlines()[0])}</b><br>"
                  f"{'<br>'.join(html.escape(line) for line in self.title.splitlines()[1:])}</p>"]
         for section in self.sections:
-            parts.append(f"<h4 style='margin:10px 0 4px'>{html.escape(section.title)}</h4>")
+            parts.append(f"<h4>{html.escape(section.title)}</h4>")
             for s in section.steps:
                 math = _tex(s.symbol) if s.latex is None else f"{_tex(s.symbol)} = {s.latex}"
                 if s.value.ndim == 0:
                     parts.append(f"<div>\\({html.escape(math)} = {float(s.value):.{max(self._digits(), 6)}f}\\)</div>")
                     continue
-                note = f" <i style='color:#555'>({html.escape(s.note)})</i>" if s.note else ""
-                parts.append(f"<div>\\({html.escape(math)}\\) <span style='color:#555'>shape {s.value.shape}</span>{note}"
-                             f"<pre style='margin:2px 0 6px 16px;font-size:11px'>{html.escape(self._array_text(s.value))}</pre></div>")
+                note = f" <i>({html.escape(s.note)})</i>" if s.note else ""
+                parts.append(f"<div>\\({html.escape(math)}\\) <span>shape {s.value.shape}</span>{note}"
+                             f"<pre>{html.escape(self._array_text(s.value))}</pre></div>")
             if section.lines:
-                parts.append("<pre style='font-size:12px'>" + html.escape("\n".join(section.lines)) + "</pre>")
+                parts.append("<pre>" + html.escape("\n".join(section.lines)) + "</pre>")
         parts.append("</div>")
         return "".join(parts)
 
