@@ -4,7 +4,6 @@ is caught, its first wrong array named, and its mistake diagnosed."""
 import os
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest

@@ -14,9 +14,9 @@ import pytest
 
 import backprop as bp
 from backprop.cli import main
-from backprop.data import planar_flower
 from backprop.cli._data import data_names
 from backprop.cli.gradcheck import EXAMPLES
+from backprop.data import planar_flower
 
 
 def run_cli(*args, cwd=None):
