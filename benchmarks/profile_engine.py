@@ -44,12 +44,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def w1_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
     import numpy as np
 
-    import w1_seed
+    import w1_course
     from backprop import Network
 
-    P = w1_seed.problem()
+    P = w1_course.problem()
     net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
-    w1_seed._flat(net, P["init"])
+    w1_course._flat(net, P["init"])
     A0, m = P["Xc"], 400
     Y = net.targets(P["y"], m)
     cache, grad, params = net.make_cache(m), np.empty_like(net.params), net.params
@@ -62,7 +62,7 @@ def w1_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
             np.subtract(params, 1.2 * grad, out=params)
 
     net2 = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
-    w1_seed._flat(net2, P["init"])
+    w1_course._flat(net2, P["init"])
 
     def fit(n):
         net2.fit(P["X"], P["y"], optimizer="sgd", learning_rate=1.2, epochs=n, batch_size=None, shuffle=False)
@@ -294,12 +294,12 @@ def w1_operations() -> list[tuple[str, float]]:
     """Each numpy operation of the engine's W1 step (as the engine does it), timed alone."""
     import numpy as np
 
-    import w1_seed
+    import w1_course
     from backprop import Network
 
-    P = w1_seed.problem()
+    P = w1_course.problem()
     net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
-    w1_seed._flat(net, P["init"])
+    w1_course._flat(net, P["init"])
     A0, m = P["Xc"], 400
     Y = net.targets(P["y"], m)
     cache, grad = net.make_cache(m), np.empty_like(net.params)

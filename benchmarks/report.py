@@ -6,10 +6,10 @@ from typing import Any
 
 from harness import fmt, markdown_table
 
-# Row names the targets refer to (see w1_seed.impls, w2_mnist.impls, w3_wide.impls).
+# Row names the targets refer to (see w1_course.impls, w2_mnist.impls, w3_wide.impls).
 REF = "backprop engine loop"
 W1_DEMO = "backprop engine loop, J every 1000th"
-W1_TEXTBOOK = "textbook numpy (the seed's code)"
+W1_TEXTBOOK = "textbook numpy (the course's code)"
 W1_TEXTBOOK_1000 = "textbook numpy, J every 1000th"
 FIT = "backprop Network.fit"
 

@@ -136,19 +136,19 @@ def run_w1(args, repeats, warmup, log):
     import gemm_limit
     import harness
     import numpy as np
-    import w1_seed
+    import w1_course
 
-    log("== W1: the seed's network, 2-4-1, 400 points, full batch, float64")
-    P = w1_seed.problem(args.smoke)
+    log("== W1: the course's network, 2-4-1, 400 points, full batch, float64")
+    P = w1_course.problem(args.smoke)
     lim = gemm_limit.workload_limit((2, 4, 1), [400], np.float64, min_time=0.02 if args.smoke else 0.1,
                                     samples=3 if args.smoke else 5)
-    impls = w1_seed.impls(P, args.peers, args.threads, prototypes=not args.no_prototypes)
+    impls = w1_course.impls(P, args.peers, args.threads, prototypes=not args.no_prototypes)
     impls.append(gemm_limit.limit_impl((2, 4, 1), [400] * P["iterations"], np.float64, units=P["iterations"]))
     rows = harness.interleave(impls, repeats, warmup, log)
     _log_rows(rows, 1e6, "µs/iter", log)
     rows_json, limit = _finish(rows, 1e6)
     group = _group(f"full batch, lr 1.2, {P['iterations']} iterations", rows_json, "µs/iter", limit)
-    return {"id": "W1", "title": "W1 — the seed's network: 2 → 4 tanh → 1 sigmoid, 400 flower points, full-batch GD, float64",
+    return {"id": "W1", "title": "W1 — the course's network: 2 → 4 tanh → 1 sigmoid, 400 flower points, full-batch GD, float64",
             "iterations": P["iterations"], "limit_detail": lim, "groups": [group]}
 
 

@@ -3,7 +3,7 @@
 Shows a multi-class network trained with integer labels (one-hot encoded by the
 network), a stratified split, feature scaling fitted on the training part only,
 a validation split with early stopping, and per-class results. Needs scikit-learn
-only for the data (``pip install "backprop[sklearn]"``); without it the example says
+only for the data (``pip install "backprop-mlp[sklearn]"``); without it the example says
 so and exits successfully.
 
     python examples/digits.py [--epochs 60] [--seed 0]
@@ -27,7 +27,7 @@ def main() -> None:
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        print("skipped: scikit-learn is not installed (pip install 'backprop[sklearn]')")
+        print("skipped: scikit-learn is not installed (pip install 'backprop-mlp[sklearn]')")
         return
 
     digits = load_digits()                                   # 1797 images, 64 pixels in 0..16

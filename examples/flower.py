@@ -1,6 +1,6 @@
-"""The seed's network on the seed's data: 2 -> 4 tanh -> 1 sigmoid, cross-entropy, gradient descent.
+"""The course's network on the course's data: 2 -> 4 tanh -> 1 sigmoid, cross-entropy, gradient descent.
 
-First with the seed's own functions (backprop.shallow: dictionaries, X of shape (2, m)),
+First with the course's own functions (backprop.shallow: dictionaries, X of shape (2, m)),
 the loop written out as in the course; then the same network trained by Network.fit.
 Both start from the course's initial weights, so they end at the same parameters.
 
@@ -24,20 +24,20 @@ def main() -> None:
     args = parser.parse_args()
 
     X, y = planar_flower()                       # X (400, 2), y (400,): the course's data
-    X_seed, Y_seed = X.T, y.reshape(1, -1)       # the seed's orientation: (2, 400) and (1, 400)
+    X_course, Y_course = X.T, y.reshape(1, -1)       # the course's orientation: (2, 400) and (1, 400)
 
-    # 1. The seed's loop, function by function.
+    # 1. The course's loop, function by function.
     start = time.perf_counter()
     parameters = shallow.initialize_parameters(2, 4, 1)          # 0.01 * randn, the course's seed 2
     for i in range(args.iterations):
-        A2, cache = shallow.forward_propagation(X_seed, parameters)
-        cost = shallow.compute_cost(A2, Y_seed)
-        grads = shallow.backward_propagation(parameters, cache, X_seed, Y_seed)
+        A2, cache = shallow.forward_propagation(X_course, parameters)
+        cost = shallow.compute_cost(A2, Y_course)
+        grads = shallow.backward_propagation(parameters, cache, X_course, Y_course)
         parameters = shallow.update_parameters(parameters, grads, args.learning_rate)
         if i % 1000 == 0:
             print(f"Cost after iteration {i}: {cost:f}")
-    accuracy = float((shallow.predict(parameters, X_seed) == Y_seed).mean())
-    print(f"the seed's functions: accuracy {accuracy:.2%} in {time.perf_counter() - start:.2f} s")
+    accuracy = float((shallow.predict(parameters, X_course) == Y_course).mean())
+    print(f"the course's functions: accuracy {accuracy:.2%} in {time.perf_counter() - start:.2f} s")
 
     # 2. The same network through Network.fit: full batch (batch_size=None), plain gradient descent.
     net = bp.Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)

@@ -22,7 +22,7 @@ from backprop.data import planar_flower
 SIZES = (1, 2, 3, 4, 5, 20, 50)
 
 
-def seed_network(n_h: int) -> bp.Network:
+def course_network(n_h: int) -> bp.Network:
     """2 -> n_h tanh -> 1 sigmoid with the course's initial weights."""
     net = bp.Network([2, n_h, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
     initial = shallow.initialize_parameters(2, n_h, 1)
@@ -46,7 +46,7 @@ def main() -> None:
     nets = {}
     print("hidden units  accuracy  final cost  seconds")
     for n_h in SIZES:
-        net = seed_network(n_h)
+        net = course_network(n_h)
         start = time.perf_counter()
         history = net.fit(X, y, optimizer="sgd", learning_rate=1.2, epochs=args.iterations, batch_size=None)
         accuracy = float((net.predict(X) == y).mean())

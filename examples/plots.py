@@ -11,7 +11,7 @@
   (the sigmoid's layers far from the output get gradients orders of magnitude smaller).
 
 PNGs go to --out DIR, or $BACKPROP_EXAMPLES_OUT, or a new temporary directory (never the
-current directory unless asked). Needs matplotlib (pip install "backprop[plot]"); without
+current directory unless asked). Needs matplotlib (pip install "backprop-mlp[plot]"); without
 it the example says so and exits successfully.
 
     python examples/plots.py [--out DIR]
@@ -45,7 +45,7 @@ def main() -> None:
         import matplotlib.pyplot as plt
         from backprop.plot import decision_boundary, gradient_norms, learning_curves
     except ImportError:
-        print("skipped: matplotlib is not installed (pip install 'backprop[plot]')")
+        print("skipped: matplotlib is not installed (pip install 'backprop-mlp[plot]')")
         return
     out = output_dir(args.out)
 

@@ -250,7 +250,7 @@ def test_explain_numbers_agree_with_finite_differences():
     assert b["A[0]"].shape == (2, 4) and b["Y"].shape == (1, 4) and b["dZ[1]"].shape == (3, 4)
     X, Y = b["A[0]"], b["Y"]
 
-    def cost(W1, b1, W2, b2):  # an independent oracle: the seed's formulas, by hand
+    def cost(W1, b1, W2, b2):  # an independent oracle: the course's formulas, by hand
         A1 = np.tanh(W1 @ X + b1)
         A2 = 1 / (1 + np.exp(-(W2 @ A1 + b2)))
         return -np.mean(Y * np.log(A2) + (1 - Y) * np.log(1 - A2))

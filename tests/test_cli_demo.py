@@ -12,7 +12,7 @@ def run_cli(*args, cwd=None, timeout=120):
     return subprocess.run([sys.executable, "-m", "backprop", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
 
 
-def test_demo_trains_the_seed_network(tmp_path):
+def test_demo_trains_the_course_network(tmp_path):
     result = run_cli("demo", "--plot-out", str(tmp_path / "flower.png"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [l for l in result.stdout.splitlines() if l.startswith("Cost after iteration")]

@@ -342,9 +342,9 @@ def test_under_a_launcher_a_missing_mpi4py_names_the_extra(monkeypatch, variable
     monkeypatch.setenv(variable, "4")
     assert distributed.launched_size() == 4
     monkeypatch.setitem(sys.modules, "mpi4py", None)
-    with pytest.raises(ImportError, match=r"backprop\[mpi\]"):
+    with pytest.raises(ImportError, match=r"backprop-mlp\[mpi\]"):
         distributed.get_comm()
-    with pytest.raises(ImportError, match=r"backprop\[mpi\]"):
+    with pytest.raises(ImportError, match=r"backprop-mlp\[mpi\]"):
         distributed.MPIComm()
 
 

@@ -39,7 +39,7 @@ def run_example(path: Path, tmp_path: Path, *args: str, timeout: float = 60, fir
 def test_there_are_examples():
     names = {p.name for p in EXAMPLES}
     assert {"flower.py", "hidden_layer_sweep.py", "digits.py", "regression.py", "gradient_check.py",
-            "plots.py", "seed_equations.py"} <= names
+            "plots.py", "course_equations.py"} <= names
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -119,8 +119,8 @@ def check_gradient_check(stdout, out):
     assert "parameters unchanged: True, dtype still float32" in stdout
 
 
-def check_seed_equations(stdout, out):
-    gaps = [float(v) for v in re.findall(r"seed vs (?:shallow|Network) ([\d.e+-]+)", stdout)]
+def check_course_equations(stdout, out):
+    gaps = [float(v) for v in re.findall(r"course vs (?:shallow|Network) ([\d.e+-]+)", stdout)]
     assert len(gaps) == 8 and max(gaps) < 1e-14
     cancelled = float(re.search(r"cancelled .*finite differences (\S+)", stdout)[1])
     literal = float(re.search(r"literal .*finite differences (\S+)", stdout)[1])
@@ -147,6 +147,6 @@ CHECKS = {
     "digits.py": check_digits,
     "regression.py": check_regression,
     "gradient_check.py": check_gradient_check,
-    "seed_equations.py": check_seed_equations,
+    "course_equations.py": check_course_equations,
     "plots.py": check_plots,
 }

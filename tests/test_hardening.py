@@ -61,7 +61,7 @@ def regressor() -> bp.Network:
 
 
 SEED_PARAMS = shallow.initialize_parameters(2, 4, 1)
-XS = _rng.normal(size=(2, 7))  # the seed's layout: (n_x, m)
+XS = _rng.normal(size=(2, 7))  # the course's layout: (n_x, m)
 YS = (XS[0:1] > 0).astype(np.int64)
 
 
@@ -414,7 +414,7 @@ OPT_BAD += [
 for name, fn, exc, needles in OPT_BAD:
     bad(f"optim/{name}", exc, needles, lambda f, fn=fn: fn())
 
-# ============================================================ backprop.shallow (the seed's functions)
+# ============================================================ backprop.shallow (the course's functions)
 P = SEED_PARAMS
 
 

@@ -137,7 +137,7 @@ def test_the_epoch_loss_is_a_mean_that_cannot_overflow():
 
 @pytest.mark.parametrize("scale", [1e-300, 1.0, 1e3])
 @pytest.mark.parametrize("lr", [1e3, 1e300, 1e307])
-def test_the_seeds_nn_model_stops_with_divergence_error_and_the_last_finite_parameters(scale, lr):
+def test_the_courses_nn_model_stops_with_divergence_error_and_the_last_finite_parameters(scale, lr):
     """Regression: with a huge rate nn_model failed with 'cache['Z1']: expected finite values'."""
     from backprop import shallow
     from backprop.data import planar_flower

@@ -149,6 +149,18 @@ def test_seed_makes_initialisation_reproducible():
     assert not any(b.any() for b in a.biases)
 
 
+def test_course_initialiser_draws_the_courses_small_weights_and_seed_is_a_deprecated_name():
+    # init="course": W = 0.01 · N(0, 1), drawn from the network's generator (seed=5), biases zero
+    net = bp.Network([3, 4, 2], "tanh", "mse", init="course", seed=5)
+    z = np.random.default_rng(5).standard_normal
+    np.testing.assert_array_equal(net.weights[0], 0.01 * z((4, 3)))
+    assert all(not b.any() for b in net.biases)
+    with pytest.warns(DeprecationWarning, match="init='seed' is deprecated, use init='course'"):
+        old = bp.Network([3, 4, 2], "tanh", "mse", init="seed", seed=5)
+    np.testing.assert_array_equal(old.params, net.params)
+    assert "seed" not in bp.INITIALIZERS and "course" in bp.INITIALIZERS
+
+
 def test_register_activation_and_use_it(rng):
     cube = bp.register_activation("cube_for_test", lambda z: z**3, lambda z, a: 3 * z**2, overwrite=True)
     net = bp.Network([2, 3, 1], ["cube_for_test", "identity"], "mse", seed=0)

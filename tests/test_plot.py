@@ -116,5 +116,5 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     for key in [k for k in sys.modules if k == "matplotlib" or k.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, key)
-    with pytest.raises(ImportError, match=r"backprop\[plot\]"):
+    with pytest.raises(ImportError, match=r"backprop-mlp\[plot\]"):
         plot.learning_curves({"loss": [1.0]})

@@ -1,4 +1,4 @@
-"""The seed's own functions (backprop.shallow) against the seed's textbook code, written out here."""
+"""The course's own functions (backprop.shallow) against the course's textbook code, written out here."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,8 @@ import backprop as bp
 from backprop import shallow
 
 
-# ---- the seed's code, as an independent route (plain numpy, nothing from backprop) ----
-def seed_forward(X, p):
+# ---- the course's code, as an independent route (plain numpy, nothing from backprop) ----
+def course_forward(X, p):
     Z1 = p["W1"] @ X + p["b1"]
     A1 = np.tanh(Z1)
     Z2 = p["W2"] @ A1 + p["b2"]
@@ -16,12 +16,12 @@ def seed_forward(X, p):
     return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
 
 
-def seed_cost(A2, Y):
+def course_cost(A2, Y):
     m = Y.shape[1]
     return float(-np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / m)
 
 
-def seed_backward_propagation(parameters, cache, X, Y):
+def course_backward_propagation(parameters, cache, X, Y):
     m = X.shape[1]
     W2 = parameters["W2"]
     A1, A2 = cache["A1"], cache["A2"]
@@ -34,7 +34,7 @@ def seed_backward_propagation(parameters, cache, X, Y):
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
 
 
-def seed_params(rng, n_x=2, n_h=4, n_y=1, scale=0.5):
+def course_params(rng, n_x=2, n_h=4, n_y=1, scale=0.5):
     return {
         "W1": rng.normal(scale=scale, size=(n_h, n_x)),
         "b1": rng.normal(scale=scale, size=(n_h, 1)),
@@ -51,13 +51,13 @@ def rel(a, b):
 def problem(rng):
     X = rng.normal(size=(2, 7))
     Y = (rng.random((1, 7)) > 0.5).astype(float)
-    return seed_params(rng), X, Y
+    return course_params(rng), X, Y
 
 
-def test_backward_propagation_equals_the_seeds_code(problem):
+def test_backward_propagation_equals_the_courses_code(problem):
     parameters, X, Y = problem
-    _, cache = seed_forward(X, parameters)
-    expected = seed_backward_propagation(parameters, cache, X, Y)
+    _, cache = course_forward(X, parameters)
+    expected = course_backward_propagation(parameters, cache, X, Y)
     grads = shallow.backward_propagation(parameters, cache, X, Y)
     assert set(grads) == {"dW1", "db1", "dW2", "db2"}
     for key in expected:
@@ -65,13 +65,13 @@ def test_backward_propagation_equals_the_seeds_code(problem):
         assert rel(grads[key], expected[key]) < 1e-14, key
 
 
-def test_forward_and_cost_equal_the_seeds_code(problem):
+def test_forward_and_cost_equal_the_courses_code(problem):
     parameters, X, Y = problem
     A2, cache = shallow.forward_propagation(X, parameters)
-    A2_seed, cache_seed = seed_forward(X, parameters)
+    A2_course, cache_course = course_forward(X, parameters)
     for key in ("Z1", "A1", "Z2", "A2"):
-        assert rel(cache[key], cache_seed[key]) < 1e-15, key
-    assert shallow.compute_cost(A2, Y) == pytest.approx(seed_cost(A2_seed, Y), rel=1e-14)
+        assert rel(cache[key], cache_course[key]) < 1e-15, key
+    assert shallow.compute_cost(A2, Y) == pytest.approx(course_cost(A2_course, Y), rel=1e-14)
 
 
 def test_shallow_and_network_agree_on_the_same_weights(problem):
@@ -103,8 +103,8 @@ def test_initialize_parameters_follows_the_course_and_leaves_global_state_alone(
 
 def test_update_parameters_is_gradient_descent_and_leaves_inputs_unchanged(problem):
     parameters, X, Y = problem
-    _, cache = seed_forward(X, parameters)
-    grads = seed_backward_propagation(parameters, cache, X, Y)
+    _, cache = course_forward(X, parameters)
+    grads = course_backward_propagation(parameters, cache, X, Y)
     before = {k: v.copy() for k, v in parameters.items()}
     new = shallow.update_parameters(parameters, grads, learning_rate=0.3)
     for k in parameters:
@@ -112,14 +112,14 @@ def test_update_parameters_is_gradient_descent_and_leaves_inputs_unchanged(probl
         np.testing.assert_array_equal(parameters[k], before[k])
 
 
-def test_nn_model_follows_the_seeds_loop(rng):
+def test_nn_model_follows_the_courses_loop(rng):
     X = rng.normal(size=(2, 30))
     Y = (X[0:1] * X[1:2] > 0).astype(float)
     params = shallow.nn_model(X, Y, n_h=3, num_iterations=50, learning_rate=1.2)
     p = {k: v.copy() for k, v in shallow.initialize_parameters(2, 3, 1).items()}
     for _ in range(50):
-        A2, cache = seed_forward(X, p)
-        g = seed_backward_propagation(p, cache, X, Y)
+        A2, cache = course_forward(X, p)
+        g = course_backward_propagation(p, cache, X, Y)
         p = {k: p[k] - 1.2 * g["d" + k] for k in p}
     for k in p:  # 50 steps amplify rounding a little; far below any real difference
         np.testing.assert_allclose(params[k], p[k], rtol=1e-9, atol=1e-12)
@@ -141,7 +141,7 @@ def test_nn_model_learns_the_flower(capsys):
     [
         (lambda p, X, Y: shallow.backward_propagation({"W1": p["W1"]}, {}, X, Y), "parameters: expected a dict"),
         (lambda p, X, Y: shallow.forward_propagation(X.T, p), r"X: expected shape \(2, m\)"),
-        (lambda p, X, Y: shallow.backward_propagation(p, seed_forward(X, p)[1], X, Y.T), r"Y: expected shape \(1, 7\)"),
+        (lambda p, X, Y: shallow.backward_propagation(p, course_forward(X, p)[1], X, Y.T), r"Y: expected shape \(1, 7\)"),
         (lambda p, X, Y: shallow.backward_propagation(p, {"A1": 1}, X, Y), "cache: expected"),
         (lambda p, X, Y: shallow.update_parameters(p, {}, 1.0), r"grads\['dW1'\]"),
         (lambda p, X, Y: shallow.update_parameters(p, {}, -1.0), "learning_rate"),

@@ -74,7 +74,7 @@ def test_import_backprop_does_not_import_sklearn_and_a_missing_sklearn_is_named(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    assert "pip install 'backprop[sklearn]'" in out.stdout
+    assert "pip install 'backprop-mlp[sklearn]'" in out.stdout
 
 
 # ------------------------------------------------------------------ scikit-learn's checks

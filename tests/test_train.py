@@ -18,7 +18,7 @@ def blobs3(rng):
     return centers[y] + rng.normal(scale=0.8, size=(120, 2)), y
 
 
-def test_full_batch_sgd_is_the_seeds_loop(rng):
+def test_full_batch_sgd_is_the_courses_loop(rng):
     """fit(optimizer="sgd", batch_size=None) is θ ← θ − α ∇J, step for step."""
     X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
     net = bp.Network([2, 4, 1], ["tanh", "sigmoid"], "bce", seed=1)
@@ -30,7 +30,7 @@ def test_full_batch_sgd_is_the_seeds_loop(rng):
         costs.append(cost)
         manual.params -= 0.5 * grad
     np.testing.assert_allclose(net.params, manual.params, rtol=1e-13)
-    np.testing.assert_allclose(h["loss"], costs, rtol=1e-13)  # the loss before each update, as the seed prints it
+    np.testing.assert_allclose(h["loss"], costs, rtol=1e-13)  # the loss before each update, as the course prints it
 
 
 def test_l2_step_uses_the_penalised_gradient(rng):
@@ -313,7 +313,7 @@ def test_trainer_grad_is_the_last_steps_gradient_for_every_optimizer(rng):
         net.params = before
         _, expected = net.cost_and_gradient(X, y)
         np.testing.assert_allclose(net.trainer_.grad, expected, rtol=1e-14, atol=1e-17, err_msg=optimizer)
-        if optimizer == "sgd":  # and the step was θ − α g, as the seed's update_parameters computes it
+        if optimizer == "sgd":  # and the step was θ − α g, as the course's update_parameters computes it
             np.testing.assert_array_equal(after, before - 0.3 * expected)
 
 

@@ -3,7 +3,7 @@
 Not part of the library: measured candidates for the engine, see ``ENGINE.md``. Each
 trainer has ``prepare(Xc, Yc, lr)`` (buffers, compilation) and
 ``train(prepared, init, iterations, cost_every)`` → ``(W1, b1, W2, b2)``; ``init`` is the
-seed's ``(W1, b1, W2, b2)``; ``cost_every = 0`` never evaluates J.
+course's ``(W1, b1, W2, b2)``; ``cost_every = 0`` never evaluates J.
 
 A — lean loop on the engine's own flat layout ``[W1, W2, b1, b2]``. What changes from
     ``forward_columns``/``backward_columns`` + ``params -= lr * grad``:

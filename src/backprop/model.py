@@ -85,14 +85,14 @@ class Network(_EngineNetwork):
         Y : array of shape (n_samples, n_outputs) or (n_samples,)
             Targets; one column may be given 1-D, and a softmax network takes integer labels.
         optimizer : str or Optimizer
-            "sgd" (the seed's), "momentum", "nesterov", "rmsprop", "adam", "adamw", "lbfgs",
+            "sgd" (the course's), "momentum", "nesterov", "rmsprop", "adam", "adamw", "lbfgs",
             or an optimizer object from :mod:`backprop.optim`.
         learning_rate : float, Schedule, callable or None
             A number, a schedule, or a function of the step; None: the optimizer's default.
         epochs : int
             Passes over the data (for "lbfgs": iterations).
         batch_size : int or None
-            Examples per update; None: the full batch, as in the seed.
+            Examples per update; None: the full batch, as in the course.
         shuffle : bool
             Reshuffle the examples every epoch.
         seed : int, numpy.random.Generator or None

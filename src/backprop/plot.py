@@ -31,7 +31,7 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'backprop[plot]'") from None
+        raise ImportError("plotting needs matplotlib: pip install 'backprop-mlp[plot]'") from None
     return plt
 
 

@@ -1,14 +1,14 @@
-"""The seed's own functions: a 2-layer network (tanh hidden, sigmoid output) in the seed's terms.
+"""The course's own functions: a 2-layer network (tanh hidden, sigmoid output) in the course's terms.
 
-Names, dictionary keys and shapes are those of the seed (the deep-learning course's
-"planar data classification" exercise): ``X`` is (n_x, m) with one example per
+Names, dictionary keys and shapes are those of the deeplearning.ai Deep Learning
+Specialization, course 1, "Planar data classification with one hidden layer": ``X`` is (n_x, m) with one example per
 column, ``Y`` is (1, m), parameters are ``{"W1", "b1", "W2", "b2"}``, the cache is
 ``{"Z1", "A1", "Z2", "A2"}`` and gradients are ``{"dW1", "db1", "dW2", "db2"}``.
 
 This module holds no second copy of the equations: each function hands its arrays to
 :class:`backprop.core.Network` (``forward_columns``, ``backward_columns``,
-``cost_columns``) and returns the results in the seed's dictionaries. In float64 each call
-equals the seed's code to rounding (about 1e-15 relative): the only difference is that the
+``cost_columns``) and returns the results in the course's dictionaries. In float64 each call
+equals the course's code to rounding (about 1e-15 relative): the only difference is that the
 engine applies 1/m to dZ2 instead of to dW and db.
 
 How far that agreement carries, honestly: ``nn_model(X, Y, n_h=4)`` on the course's flower data
@@ -103,7 +103,7 @@ def _check_keys(value: Any, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _network(parameters: dict[str, np.ndarray]) -> Network:
-    """A float64 core network holding a copy of the seed's parameters."""
+    """A float64 core network holding a copy of the course's parameters."""
     _check_keys(parameters, "parameters", _PARAM_KEYS)
     W1 = as_float_matrix(parameters["W1"], "parameters['W1']", dtype=np.float64)
     W2 = as_float_matrix(parameters["W2"], "parameters['W2']", dtype=np.float64)
@@ -125,7 +125,7 @@ def _network(parameters: dict[str, np.ndarray]) -> Network:
 def _columns(X: Any, n_x: int) -> np.ndarray:
     X = as_float_matrix(X, "X", dtype=np.float64)
     if X.shape[0] != n_x:
-        raise ShapeError(f"X: expected shape ({n_x}, m) (examples as columns, as in the seed), received {X.shape}")
+        raise ShapeError(f"X: expected shape ({n_x}, m) (examples as columns, as in the course), received {X.shape}")
     return X
 
 
@@ -135,7 +135,7 @@ def _labels(Y: Any, m: int, n_y: int = 1, X_shape: tuple[int, ...] | None = None
     if Y.shape != (n_y, m):
         hint = ""
         if X_shape is not None and Y.shape[-1] == X_shape[0]:
-            hint = f"; X of shape {X_shape} looks transposed: the seed's functions take X of shape (n_x, m)"
+            hint = f"; X of shape {X_shape} looks transposed: the course's functions take X of shape (n_x, m)"
         raise ShapeError(f"Y: expected shape ({n_y}, {m}) to match X's {m} examples, received {Y.shape}{hint}")
     if Y.min() < 0 or Y.max() > 1:
         raise ValidationError(f"Y: expected labels in [0, 1], received values in [{Y.min()}, {Y.max()}]")
@@ -168,7 +168,7 @@ def compute_cost(A2: Any, Y: Any) -> float:
 def backward_propagation(
     parameters: dict[str, np.ndarray], cache: dict[str, np.ndarray], X: Any, Y: Any
 ) -> dict[str, np.ndarray]:
-    """The seed's backward pass, by the core engine.
+    """The course's backward pass, by the core engine.
 
     dZ2 = A2 − Y;  dW2 = (1/m) dZ2 A1ᵀ;  db2 = (1/m) Σ dZ2;
     dZ1 = W2ᵀ dZ2 ⊙ (1 − A1²);  dW1 = (1/m) dZ1 Xᵀ;  db1 = (1/m) Σ dZ1.
@@ -220,7 +220,7 @@ def nn_model(
     print_cost: bool = False,
     seed: int | None = 2,
 ) -> dict[str, np.ndarray]:
-    """Train the seed's network: initialise, then forward, cost, backward, update, repeated.
+    """Train the course's network: initialise, then forward, cost, backward, update, repeated.
 
     X (n_x, m), Y (1, m). Prints the cost every 1000 iterations when ``print_cost``: on the
     course's flower data the same as the course notebook up to iteration 7000; the printed

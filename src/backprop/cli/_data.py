@@ -9,7 +9,6 @@ numbers for regression, or None when the file has no target column.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import ShapeError, ValidationError
-from ..data import blobs, circles, load_csv, load_npz, moons, planar_flower, spirals, xor
+from ..data import blobs, circles, load_csv, load_npz, loaders, moons, planar_flower, spirals, xor
 
 __all__ = ["Data", "BUILTIN", "SKLEARN", "load_data", "label_codes", "data_names", "model_targets", "predicted_labels"]
 
@@ -54,7 +53,7 @@ def _toy(function: Callable[..., tuple[np.ndarray, np.ndarray]], default_seed: i
 
 #: Built-in data sets (numpy only): name -> loader(name, n_samples, seed).
 BUILTIN: dict[str, Callable[..., Data]] = {
-    "flower": _toy(planar_flower, 1),  # the course's seed: the seed's exact data
+    "flower": _toy(planar_flower, 1),  # random seed 1, as in the course: the course's exact data
     "moons": _toy(moons, 0),
     "circles": _toy(circles, 0),
     "spirals": _toy(spirals, 0),
@@ -75,7 +74,7 @@ def _sklearn(name: str, n_samples: int | None) -> Data:
     try:
         import sklearn.datasets
     except ImportError:
-        raise ImportError(f"the data set {name!r} comes with scikit-learn: pip install 'backprop[sklearn]'") from None
+        raise ImportError(f"the data set {name!r} comes with scikit-learn: pip install 'backprop-mlp[sklearn]'") from None
     bunch = getattr(sklearn.datasets, f"load_{name}")()
     X = np.asarray(bunch.data, dtype=np.float64)
     target = np.asarray(bunch.target)
@@ -98,18 +97,10 @@ def _target_arg(target: str | None) -> str | int | None:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
-def _first_row(path: str, delimiter: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        for row in csv.reader(handle, delimiter=delimiter):
-            if row and any(cell.strip() for cell in row):
-                return [cell.strip() for cell in row]
-    return []
-
-
 def _from_csv(path: str, target: str | None, n_inputs: int | None, target_name: str | None, delimiter: str,
               shard: tuple[int, int] | None = None) -> Data:
     if target is None and n_inputs is not None:
-        first_row = _first_row(path, delimiter)
+        first_row = loaders.first_row(path, delimiter)
         if target_name is not None and target_name in first_row:
             target = target_name
         elif len(first_row) == n_inputs:  # no target column: features only

@@ -1,4 +1,4 @@
-"""``backprop demo``: train the seed's network on the seed's flower data."""
+"""``backprop demo``: train the course's network on the course's flower data."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ EXAMPLES = """examples:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="train the seed's 2-4-1 tanh/sigmoid network on the flower data",
-        description="Train the seed's network (2 -> n_h tanh -> 1 sigmoid, cross-entropy, full-batch "
+        help="train the course's 2-4-1 tanh/sigmoid network on the flower data",
+        description="Train the course's network (2 -> n_h tanh -> 1 sigmoid, cross-entropy, full-batch "
         "gradient descent) on the planar 'flower' data, print the cost every 1000 iterations and the "
         "training accuracy, and save the decision boundary when matplotlib is installed.",
         epilog=EXAMPLES,
@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     X, y = planar_flower()
     print(f"flower data: {X.shape[0]} points, 2 classes; network 2 -> {n_h} tanh -> 1 sigmoid")
     net = Network([2, n_h, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
-    # The seed's initialisation (0.01·randn, course seed 2), so the run matches the course.
-    seed_params = initialize_parameters(2, n_h, 1)
-    net.weights[0][...], net.weights[1][...] = seed_params["W1"], seed_params["W2"]
+    # The course's initialisation (0.01·randn, course seed 2), so the run matches the course.
+    course_params = initialize_parameters(2, n_h, 1)
+    net.weights[0][...], net.weights[1][...] = course_params["W1"], course_params["W2"]
     start = time.perf_counter()
     net.fit(X, y, optimizer="sgd", learning_rate=learning_rate, epochs=iterations, batch_size=None,
             callbacks=[_PrintCost(every=1000)])
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _PrintCost(Callback):
-    """The seed's progress line: the cost before iteration i, every ``every`` iterations."""
+    """The course's progress line: the cost before iteration i, every ``every`` iterations."""
 
     def __init__(self, every: int):
         self.every = every
@@ -77,7 +77,7 @@ def _save_plot(net: Network, X: np.ndarray, y: np.ndarray, path: str) -> None:
         print(f"(no plot: {exc})")
         return
     try:
-        decision_boundary(net, X, y, path=path, title="the seed's network on the flower data")
+        decision_boundary(net, X, y, path=path, title="the course's network on the flower data")
     except ImportError as exc:
         print(f"(no plot: {exc})")
         return

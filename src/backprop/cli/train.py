@@ -110,7 +110,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="checkpoint file; '{epoch}' in it is replaced by the epoch (default checkpoint.npz)")
     o.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint up to --epochs")
     o.add_argument("--quiet", action="store_true", help="no per-epoch output")
-    m = p.add_argument_group("several processes (MPI: pip install 'backprop[mpi]', then mpiexec -n N backprop train ...)")
+    m = p.add_argument_group("several processes (MPI: pip install 'backprop-mlp[mpi]', then mpiexec -n N backprop train ...)")
     m.add_argument("--mpi", choices=("auto", "on", "off"), default="auto",
                    help="auto: data-parallel over the processes when started by mpiexec/srun, else alone (default); "
                    "on: always through MPI; off: never (each process would train alone)")

@@ -1,6 +1,6 @@
 """Activation functions ``g``: forward ``A = g(Z)`` and backward ``dZ = dA ⊙ g'(Z)``.
 
-Arrays are (n_units, m): one column per example, as in the seed. Element-wise
+Arrays are (n_units, m): one column per example, as in the course. Element-wise
 activations take ``g'`` from what the forward pass cached (tanh' = 1 − A²,
 σ' = A(1 − A), ReLU' from the sign of Z), so nothing is recomputed. Softmax couples
 the units of a column, so its backward is the Jacobian-vector product

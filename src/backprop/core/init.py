@@ -6,7 +6,7 @@ An initialiser is ``f(fan_out, fan_in, rng, dtype) -> array``. ``rng`` is a
 ==============  ==================================================
 name            W_ij drawn from
 ==============  ==================================================
-seed            0.01 · N(0, 1)           (the course's small random weights)
+course          0.01 · N(0, 1)           (the course's small random weights)
 glorot_normal   N(0, 2 / (fan_in + fan_out))
 glorot_uniform  U(−√(6 / (fan_in + fan_out)), +√(6 / (fan_in + fan_out)))
 he_normal       N(0, 2 / fan_in)
@@ -14,12 +14,15 @@ he_uniform      U(−√(6 / fan_in), +√(6 / fan_in))
 ==============  ==================================================
 
 ``"auto"`` (the :class:`~backprop.Network` default) picks He for ReLU-family layers and
-Glorot otherwise.
+Glorot otherwise. ``"seed"``, the 0.1 name of ``"course"``, is still accepted with a
+``DeprecationWarning`` (``seed`` now only ever means the random seed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import warnings
 
 import numpy as np
 
@@ -30,8 +33,8 @@ __all__ = ["INITIALIZERS", "get_initializer", "auto_initializer"]
 Initializer = Callable[[int, int, np.random.Generator, np.dtype], np.ndarray]
 
 
-def seed_normal(fan_out: int, fan_in: int, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
-    """W ~ 0.01 · N(0, 1): the seed's ``np.random.randn(n_h, n_x) * 0.01``."""
+def course_normal(fan_out: int, fan_in: int, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:
+    """W ~ 0.01 · N(0, 1): the course's ``np.random.randn(n_h, n_x) * 0.01``."""
     return (0.01 * rng.standard_normal((fan_out, fan_in))).astype(dtype, copy=False)
 
 
@@ -58,7 +61,7 @@ def he_uniform(fan_out, fan_in, rng, dtype):
 
 
 INITIALIZERS: dict[str, Initializer] = {
-    "seed": seed_normal,
+    "course": course_normal,
     "glorot_normal": glorot_normal,
     "glorot_uniform": glorot_uniform,
     "xavier_normal": glorot_normal,
@@ -66,6 +69,9 @@ INITIALIZERS: dict[str, Initializer] = {
     "he_normal": he_normal,
     "he_uniform": he_uniform,
 }
+
+# Old names still accepted, with a warning: {old: new}.
+_DEPRECATED_NAMES = {"seed": "course"}
 
 _RELU_FAMILY = {"relu", "leaky_relu", "elu", "gelu", "silu"}
 
@@ -81,6 +87,11 @@ def get_initializer(spec: str | Initializer) -> Initializer:
         return spec
     if not isinstance(spec, str):
         raise InputTypeError(f"init: expected a name or a callable, received {spec!r}")
+    if spec.lower() in _DEPRECATED_NAMES:
+        new = _DEPRECATED_NAMES[spec.lower()]
+        warnings.warn(f"init={spec!r} is deprecated, use init={new!r} (the same 0.01 · N(0, 1) weights)",
+                      DeprecationWarning, stacklevel=2)
+        spec = new
     if spec.lower() not in INITIALIZERS:
         raise ValidationError(f"init: unknown name {spec!r}; expected 'auto' or one of {sorted(INITIALIZERS)}")
     return INITIALIZERS[spec.lower()]

@@ -165,7 +165,7 @@ class CategoricalCrossEntropy(Loss):
 
 
 class MeanSquaredError(Loss):
-    """Half squared error, summed over outputs, mean over examples: the seed's ½‖Ŷ − Y‖²/m."""
+    """Half squared error, summed over outputs, mean over examples: equation 1's ½‖Ŷ − Y‖²/m."""
 
     name = "mse"
     canonical_activation = "identity"

@@ -1,10 +1,10 @@
 """A feed-forward network over one flat parameter vector, and backpropagation through it.
 
-Notation (the seed's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), bias
+Notation (the course's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), bias
 ``b[l]`` (n_l, 1), pre-activation ``Z[l] = W[l] A[l-1] + b[l]`` and activation
 ``A[l] = g[l](Z[l])``; ``A[0] = X`` holds one example per column, shape (n_0, m).
 
-Backpropagation (:meth:`Network.backward_columns`) is the seed's four equations:
+Backpropagation (:meth:`Network.backward_columns`) is the four backpropagation equations:
 
 1. ``dZ[L] = dJ/dA[L] ⊙ g'(Z[L])``  — or ``c ⊙ (A[L] − Y)`` for a canonical loss/activation pair
 2. ``dW[L] = dZ[L] A[L-1]ᵀ``,  ``db[L] = Σ_i dZ[L][:, i]``
@@ -40,6 +40,9 @@ from .validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
+    check_memory,
+    check_weight_sum,
+    reject_masked,
     as_generator,
     check_positive_float,
     check_positive_int,
@@ -61,16 +64,23 @@ class Cache:
     ``dA``/``dZ`` are the backward pass's buffers. Reusing a cache reuses all of them.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype):
+    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype, *, backward: bool = True):
         L = len(layer_sizes) - 1
+        per_example = (4 if backward else 2) * sum(layer_sizes[1:]) + 1
+        check_memory(per_example * m * np.dtype(dtype).itemsize, "X",
+                     f"the {'forward and backward' if backward else 'forward'} buffers for {m} examples")
         self.m = m
         self.dtype = dtype
         self.A: list[np.ndarray | None] = [None] * (L + 1)
         self.Z: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
         self.G: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
         self.A[1:] = self.G[1:]
-        self.dZ: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.dA: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
+        # backward=False (prediction): no gradient buffers, half the memory
+        self.dZ: list[np.ndarray | None] = [None] * (L + 1)
+        self.dA: list[np.ndarray | None] = [None] * (L + 1)
+        if backward:
+            self.dZ[1:] = [np.empty((n, m), dtype) for n in layer_sizes[1:]]
+            self.dA[1:] = [np.empty((n, m), dtype) for n in layer_sizes[1:]]
         self.ones = np.ones((m, 1), dtype)  # Σ over the examples as a product: db = dZ · 1
         self.mask: list[np.ndarray | None] = [None] * (L + 1)
         self._mask_buffer: list[np.ndarray | None] = [None] * (L + 1)
@@ -172,7 +182,9 @@ class Network:
 
         # One flat vector: [W[1] … W[L], b[1] … b[L]]; weights first so L2 is one slice.
         n_weights = sum(sizes[l] * sizes[l - 1] for l in range(1, L + 1))
-        self._params = np.zeros(n_weights + sum(sizes[1:]), dtype=dtype)
+        n_params = n_weights + sum(sizes[1:])  # Python ints: no overflow whatever the sizes
+        check_memory(n_params * dtype.itemsize, "layer_sizes", f"{list(sizes)}: {n_params:,} parameters in {dtype}")
+        self._params = np.zeros(n_params, dtype=dtype)
         self.n_weights = n_weights
         self._layer_slices: list[tuple[slice, slice]] = []
         w_at, b_at = 0, n_weights
@@ -367,7 +379,7 @@ class Network:
         if X.shape[1] != n_in:
             hint = ""
             if X.shape[0] == n_in:
-                hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the seed's (n_x, m))"
+                hint = " (X looks transposed: pass (n_samples, n_features); backprop.shallow takes the course's (n_x, m))"
             raise ShapeError(f"{name}: expected {n_in} features (shape (n_samples, {n_in})), received shape {X.shape}{hint}")
         return X.T
 
@@ -382,6 +394,7 @@ class Network:
         n_out = self.layer_sizes[-1]
         if Y is None:
             raise InputTypeError(f"{name}: expected an array of targets, received None")
+        reject_masked(Y, name)
         Y_arr = np.asarray(Y)
         if Y_arr.ndim == 1 and n_out > 1:
             if not (self.task == "multiclass" or self.activations[-1].name == "softmax"):
@@ -424,15 +437,15 @@ class Network:
         """The per-example coefficients c of J = Σ c_i ℓ_i: 1/m, or w / Σ w."""
         if sample_weight is None:
             return 1.0 / m
-        w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=dtype)
+        w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=np.float64)
         if w.shape[0] != m:
             raise ShapeError(f"sample_weight: expected {m} weights to match X's rows, received {w.shape[0]}")
-        if (w < 0).any() or w.sum() <= 0:
-            raise ValidationError(
-                "sample_weight: expected non-negative weights with a positive sum, "
-                f"received a minimum of {float(w.min())} and a sum of {float(w.sum())}"
-            )
-        return w / w.sum()
+        if (w < 0).any():
+            raise ValidationError(f"sample_weight: expected non-negative weights, received a minimum of {float(w.min())}")
+        total = check_weight_sum(w, "sample_weight")  # in float64 whatever the network's dtype
+        if total <= 0:
+            raise ValidationError(f"sample_weight: expected weights with a positive sum, received a sum of {total}")
+        return (w / total).astype(dtype, copy=False)
 
     def forward(
         self,
@@ -524,17 +537,30 @@ class Network:
             return "multiclass"
         return "regression"
 
+    #: The most memory one chunk of ``predict_proba`` holds in forward buffers (32 MiB).
+    PREDICT_CHUNK_BYTES = 32 << 20
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """The network's output ``A[L]ᵀ``, shape (n_samples, n_L), inference mode.
 
+        The rows go through the network in chunks whose forward buffers hold at most
+        ``PREDICT_CHUNK_BYTES`` (no gradient buffers), so memory stays bounded for any number of rows.
         Raises :class:`DivergenceError` when the outputs overflow (inputs or weights far too large).
         """
         A0 = self._columns(X)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
-            out = self.forward_columns(A0).A[self.n_layers]
+        m = A0.shape[1]
+        rows = max(1, self.PREDICT_CHUNK_BYTES // (2 * sum(self.layer_sizes[1:]) * self.dtype.itemsize))
+        out = np.empty((m, self.layer_sizes[-1]), dtype=self.dtype)
+        cache = None
+        for start in range(0, m, rows):
+            stop = min(start + rows, m)
+            if cache is None or cache.m != stop - start:
+                cache = Cache(self.layer_sizes, stop - start, self.dtype, backward=False)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow raises DivergenceError below
+                out[start:stop] = self.forward_columns(A0[:, start:stop], cache).A[self.n_layers].T
         if not np.isfinite(out).all():
             raise self._overflow("predict_proba: the outputs", A0)
-        return out.T.copy()
+        return out
 
     def predict(self, X: Any) -> np.ndarray:
         """Predictions, shape (n_samples,) or (n_samples, n_L).

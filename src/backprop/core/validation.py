@@ -7,6 +7,7 @@ fix the call without reading our code. The classes subclass ``ValueError`` or
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,6 +20,9 @@ __all__ = [
     "InputTypeError",
     "DivergenceError",
     "as_float_matrix",
+    "reject_masked",
+    "check_memory",
+    "check_weight_sum",
     "check_positive_int",
     "check_positive_float",
     "check_probability",
@@ -65,6 +69,61 @@ def describe(value: Any) -> str:
     return text[:57] + "..."
 
 
+def reject_masked(value: Any, name: str) -> None:
+    """Refuse a numpy masked array with masked entries: converting it would silently use the
+    values under the mask. A masked array with nothing masked is plain data and passes."""
+    if isinstance(value, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(value))
+        if masked:
+            raise ValidationError(
+                f"{name}: received a masked array with {masked} masked entries; masks are not used, so "
+                f"fill them ({name}.filled(value)) or drop those rows ({name}[~{name}.mask.any(axis=1)])"
+            )
+
+
+def _memory_limit() -> int:
+    """Bytes of physical memory on this machine (2**40 where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return 1 << 40
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if size < 1024 or unit == "PiB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.4g} {unit}"
+        size /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def check_memory(n_bytes: int, name: str, what: str) -> None:
+    """Refuse, before allocating, what needs more bytes than this machine's physical memory.
+
+    ``n_bytes`` is a Python int (it cannot overflow); the error names the argument ``name``
+    and says what the memory is for and how much it would be.
+    """
+    limit = _memory_limit()
+    if n_bytes > limit:
+        raise ValidationError(
+            f"{name}: {what} would need {_bytes(n_bytes)}, more than this machine's memory ({_bytes(limit)})"
+        )
+
+
+def check_weight_sum(w: np.ndarray, name: str) -> float:
+    """Σw in ``w``'s dtype, refused when it overflows: every coefficient w_i / Σw would be 0 and
+    training would learn nothing while reporting a loss of 0."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        raise ValidationError(
+            f"{name}: the per-example weights sum to {float(total)} in {w.dtype} (largest {float(w.max()):.3g}); "
+            "only their ratios matter, so divide them by their largest value"
+        )
+    return float(total)
+
+
 def as_float_matrix(
     X: Any,
     name: str = "X",
@@ -82,6 +141,7 @@ def as_float_matrix(
     """
     if X is None:
         raise InputTypeError(f"{name}: expected an array of numbers, received None")
+    reject_masked(X, name)
     try:
         arr = np.asarray(X)
     except (ValueError, TypeError) as exc:  # ragged nested lists
@@ -111,7 +171,10 @@ def as_float_matrix(
         target = np.dtype(np.float64)
     if target.kind != "f":
         raise InputTypeError(f"dtype: expected a floating-point dtype, received {target}")
-    arr = arr.astype(target, copy=False)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > target.itemsize:
+        _check_fits(arr, target, name)
+    with np.errstate(over="ignore"):  # a value beyond the target's range is reported by _check_fits
+        arr = arr.astype(target, copy=False)
     # A finite sum means every entry is finite (NaN and ±inf propagate through it): one pass and no
     # temporary of X's size (np.isfinite(X).all() would allocate a boolean per entry). A sum that
     # overflows is checked again entry by entry (max and min propagate NaN and expose ±inf).
@@ -121,6 +184,21 @@ def as_float_matrix(
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValidationError(f"{name}: expected finite values, received {bad} NaN or inf entries")
     return arr
+
+
+def _check_fits(arr: np.ndarray, target: np.dtype, name: str) -> None:
+    """Refuse finite values that a narrower float dtype cannot hold (1e39 in float32 would become inf)."""
+    limit = float(np.finfo(target).max)
+    hi, lo = float(arr.max()), float(arr.min())  # two reductions, no temporary of X's size
+    if -limit <= lo and hi <= limit:
+        return
+    finite = np.abs(arr[np.isfinite(arr)])  # only when something is out of range or not finite
+    too_large = finite[finite > limit]
+    if too_large.size:
+        raise ValidationError(
+            f"{name}: {too_large.size} values exceed the {target} range (largest magnitude "
+            f"{float(too_large.max()):.3g} > {limit:.3g}): rescale the data, or use dtype='float64'"
+        )
 
 
 def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:

@@ -29,7 +29,7 @@ from backprop.core.validation import (
     describe,
 )
 
-from ._common import SeedLike, as_generator, check_int_seed, split_counts
+from ._common import SeedLike, as_generator, check_int_seed, check_n_samples, split_counts
 
 __all__ = ["planar_flower", "moons", "circles", "spirals", "xor", "blobs"]
 
@@ -60,7 +60,7 @@ def planar_flower(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = check_n_samples(n_samples, minimum=2)
     noise = check_positive_float(noise, "noise", allow_zero=True)
     if seed is None or isinstance(seed, np.random.Generator):
         randn = as_generator(seed).standard_normal
@@ -94,7 +94,7 @@ def moons(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = check_n_samples(n_samples, minimum=2)
     noise = check_positive_float(noise, "noise", allow_zero=True)
     rng = as_generator(seed)
     n_out = n_samples // 2
@@ -124,7 +124,7 @@ def circles(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = check_n_samples(n_samples, minimum=2)
     noise = check_positive_float(noise, "noise", allow_zero=True)
     factor = check_positive_float(factor, "factor")
     if factor >= 1:
@@ -157,7 +157,7 @@ def spirals(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = check_n_samples(n_samples, minimum=2)
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
     if n_samples < n_classes:
         raise ValidationError(
@@ -187,7 +187,7 @@ def xor(
 
     Returns ``X`` of shape (n_samples, 2) float64 and ``y`` of shape (n_samples,) int64.
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=4)
+    n_samples = check_n_samples(n_samples, minimum=4)
     noise = check_positive_float(noise, "noise", allow_zero=True)
     rng = as_generator(seed)
     centers = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [1.0, -1.0]])
@@ -215,10 +215,10 @@ def blobs(
     Returns ``X`` of shape (n_samples, n_features) float64 and ``y`` of shape
     (n_samples,) int64 with the index of each sample's centre.
     """
-    n_samples = check_positive_int(n_samples, "n_samples")
     cluster_std = check_positive_float(cluster_std, "cluster_std", allow_zero=True)
     if n_features is not None:
         n_features = check_positive_int(n_features, "n_features")
+    n_samples = check_n_samples(n_samples, 2 if n_features is None else n_features)
     rng = as_generator(seed)
 
     if isinstance(centers, Integral) and not isinstance(centers, (bool, np.bool_)):

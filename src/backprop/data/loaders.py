@@ -109,6 +109,9 @@ def _is_number(cell: str) -> bool:
     return True
 
 
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
+
+
 def _is_int(cell: str) -> bool:
     try:
         int(cell)
@@ -273,7 +276,14 @@ def _scan(layout: _Layout, delimiter: str, keep: range, *, validate_all: bool) -
                 if not math.isfinite(float(label)):
                     raise ValidationError(f"{layout.where(line, t)}: expected a finite target, received {label!r}")
                 out.saw_number = True
-                out.all_int = out.all_int and _is_int(label)
+                if _is_int(label):
+                    if not _INT64_MIN <= int(label) <= _INT64_MAX:
+                        raise ValidationError(
+                            f"{layout.where(line, t)}: the integer target {label} does not fit in 64 bits; "
+                            "if the column is an identifier, choose another target column"
+                        )
+                else:
+                    out.all_int = False
             else:
                 out.text_labels.add(label)
             if kept:
@@ -293,6 +303,19 @@ def _all_labels(layout: _Layout, delimiter: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def first_row(path: PathLike, delimiter: str = ",") -> list[str]:
+    """The first non-blank row of a CSV file, its cells stripped ([] for a file of blank lines).
+
+    Read like :func:`load_csv` reads (UTF-8 with or without BOM; any other encoding is an error
+    naming the file).
+    """
+    path = _check_path(path)
+    with _records(path, delimiter) as rows:
+        for _, cells in rows:
+            return cells
+    return []
 
 
 def load_csv(

@@ -19,6 +19,7 @@ from backprop.core.validation import (
     as_float_matrix,
     check_positive_int,
     describe,
+    reject_masked,
 )
 
 from ._common import SeedLike, as_generator, check_float_dtype
@@ -30,6 +31,7 @@ def _label_vector(y: Any, name: str = "y") -> np.ndarray:
     """``y`` as a non-empty 1-D array; strings, numbers and booleans are accepted."""
     if y is None:
         raise InputTypeError(f"{name}: expected a 1-D array of labels, received None")
+    reject_masked(y, name)
     arr = np.asarray(y)
     if arr.ndim != 1:
         hint = "; use y.ravel() for a column or row vector" if arr.ndim == 2 and 1 in arr.shape else ""

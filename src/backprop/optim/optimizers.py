@@ -274,7 +274,7 @@ class Optimizer:
 
 
 class GradientDescent(Optimizer):
-    """The seed's update: θ ← θ − α g  (``torch.optim.SGD`` without momentum)."""
+    """The course's update: θ ← θ − α g  (``torch.optim.SGD`` without momentum)."""
 
     name = "sgd"
 

@@ -5,7 +5,7 @@ attributes, scikit-learn's estimator checks pass) with what those lack: per-laye
 dropout, class weights, learning-rate schedules for every solver, float32 training, gradient
 clipping, and the :class:`backprop.Network` itself as ``network_``.
 
-Needs scikit-learn, the optional extra: ``pip install 'backprop[sklearn]'``. ``import backprop``
+Needs scikit-learn, the optional extra: ``pip install 'backprop-mlp[sklearn]'``. ``import backprop``
 never imports it.
 """
 
@@ -13,7 +13,7 @@ try:
     import sklearn  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised without scikit-learn
     raise ImportError(
-        "backprop.sklearn needs scikit-learn, which is not installed: pip install 'backprop[sklearn]'"
+        "backprop.sklearn needs scikit-learn, which is not installed: pip install 'backprop-mlp[sklearn]'"
     ) from exc
 
 from ._base import SolverDivergedError

@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..core.activations import get_activation
-from ..core.validation import DivergenceError
+from ..core.validation import DivergenceError, reject_masked
 from ..core.init import get_initializer
 from ..model import Network
 from ..optim import LBFGS, SCHEDULES, Optimizer, Schedule, get_optimizer, get_schedule
@@ -343,6 +343,8 @@ class BaseNeuralNet(BaseEstimator):
         # The network's precision: a continuing call keeps it; else ``dtype``, or float32 input stays
         # float32 and anything else becomes float64.
         dtype = self.network_.dtype if continuing else self.dtype
+        for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
+            reject_masked(value, name)  # scikit-learn's checks would drop the mask and use what it hides
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=not self._is_classifier,
                              dtype=(np.float64, np.float32) if dtype is None else dtype, reset=not continuing)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -443,6 +445,7 @@ class BaseNeuralNet(BaseEstimator):
         """The network's outputs (n_samples, n_outputs_) in inference mode."""
         check_is_fitted(self)
         if validate:
+            reject_masked(X, "X")
             X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         return self.network_.predict_proba(X)
 

@@ -1,6 +1,6 @@
 """The fit loop: mini-batches, epochs, regularisation, validation, early stopping, callbacks.
 
-One step is the seed's iteration, generalised:
+One step is the course's iteration, generalised:
 
     forward (with dropout when training)  →  cost J  →  backward (flat gradient)
     →  [all-reduce across processes]  →  + (λ/m) W  →  clip by global norm  →  optimizer update
@@ -49,7 +49,9 @@ from ..core.validation import (
     check_positive_float,
     check_positive_int,
     check_probability,
+    check_weight_sum,
     describe,
+    reject_masked,
 )
 from ..optim import LBFGS, GradientDescent, Optimizer, as_schedule, get_optimizer
 from .callbacks import Callback
@@ -89,10 +91,14 @@ class Dataset:
         w = None
         if sample_weight is not None:
             Network.coefficients(self.m, sample_weight)  # validates
-            w = np.asarray(sample_weight, dtype=net.dtype).copy()
+            w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=net.dtype).copy()
         if class_weight is not None:
             cw = _class_weights(net, self.Y, class_weight, shard_comm if self.sharded else None)
-            w = cw if w is None else w * cw
+            with np.errstate(over="ignore"):  # an overflowing product is refused just below
+                w = cw if w is None else w * cw
+        if w is not None:
+            check_weight_sum(w, "sample_weight and class_weight" if sample_weight is not None and class_weight
+                              is not None else "class_weight" if class_weight is not None else "sample_weight")
         self.w = self.w_all = w
         if self.sharded:
             self._share(shard_comm)
@@ -140,6 +146,10 @@ def _class_weights(net: Network, Y: np.ndarray, class_weight: Any, comm: Communi
             table[k] = check_positive_float(v, f"class_weight[{k}]", allow_zero=True)
     else:
         raise InputTypeError(f"class_weight: expected a dict or 'balanced', received {describe(class_weight)}")
+    too_large = table > np.finfo(net.dtype).max
+    if too_large.any():
+        k = int(np.argmax(too_large))
+        raise ValidationError(f"class_weight[{k}]: {table[k]:.3g} exceeds the {net.dtype} range of the network")
     return table[labels].astype(net.dtype)
 
 
@@ -350,7 +360,7 @@ class Trainer:
         if self._plain_sgd and 0 < lr and math.isfinite(lr * lr * norm2):
             # θ ← θ − α g with the gradient buffer as the step (α g is finite: its norm is): no
             # scratch vector, so faster than the optimizer's step (38 vs 63 µs on W2's 235k
-            # parameters); the seed's update_parameters, bit for bit. ``grad`` undoes α on access.
+            # parameters); the course's update_parameters, bit for bit. ``grad`` undoes α on access.
             _descend(net.params, grad, lr)
             self._grad_scale = lr
             self.optimizer.t += 1
@@ -837,6 +847,8 @@ def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, valid
         raise ValidationError(f"validation_split: {validation_split} of {m} examples leaves no training or no validation data")
     order = as_generator(seed).permutation(m)  # a Generator seed is used (and advanced) as is
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    reject_masked(Y, "Y")
+    reject_masked(sample_weight, "sample_weight")
     Y = np.asarray(Y)
     if Y.shape[:1] != (m,):
         raise ShapeError(f"Y: expected {m} rows to match X, received shape {Y.shape}")

@@ -1,14 +1,14 @@
-"""The seed's equations by hand, next to the engine, and the seed's two loose points made concrete.
+"""The backpropagation equations by hand, next to the engine, and the course's two loose points made concrete.
 
-1. The seed's own backward_propagation (its code, verbatim) against
+1. The course's own backward_propagation (its code, verbatim) against
    backprop.shallow.backward_propagation and backprop.Network: the same gradients.
 2. Loose point 1, the output error for cross-entropy: equation 1 read literally,
    (1/m)(A - Y) ⊙ σ'(Z), against the cancelled form (1/m)(A - Y), both against finite
    differences of the cross-entropy cost.
 3. Loose point 2, where 1/m goes: in dZ[L] (the equations, and backprop) or in dW and
-   db (the seed's code) give the same gradient; in both, or in neither, do not.
+   db (the course's code) give the same gradient; in both, or in neither, do not.
 
-    python examples/seed_equations.py
+    python examples/course_equations.py
 """
 
 import numpy as np
@@ -18,8 +18,8 @@ from backprop import shallow
 from backprop.data import planar_flower
 
 
-def seed_backward_propagation(parameters, cache, X, Y):
-    """The seed's function, as the seed writes it."""
+def course_backward_propagation(parameters, cache, X, Y):
+    """The course's function, as the course writes it."""
     m = X.shape[1]
     W1, W2 = parameters["W1"], parameters["W2"]
     A1, A2 = cache["A1"], cache["A2"]
@@ -38,16 +38,16 @@ def rel(a, b):
 
 def main() -> None:
     X, y = planar_flower()
-    X_seed, Y = X.T, y.reshape(1, -1)                        # the seed's shapes: (2, 400), (1, 400)
-    m = X_seed.shape[1]
+    X_course, Y = X.T, y.reshape(1, -1)                        # the course's shapes: (2, 400), (1, 400)
+    m = X_course.shape[1]
     rng = np.random.default_rng(0)
     parameters = {"W1": rng.standard_normal((4, 2)), "b1": rng.standard_normal((4, 1)),
                   "W2": rng.standard_normal((1, 4)), "b2": rng.standard_normal((1, 1))}
 
-    print("1. The seed's code, backprop.shallow and backprop.Network on the same weights")
-    A2, cache = shallow.forward_propagation(X_seed, parameters)
-    seed = seed_backward_propagation(parameters, cache, X_seed, Y)
-    ours = shallow.backward_propagation(parameters, cache, X_seed, Y)
+    print("1. The course's code, backprop.shallow and backprop.Network on the same weights")
+    A2, cache = shallow.forward_propagation(X_course, parameters)
+    course = course_backward_propagation(parameters, cache, X_course, Y)
+    ours = shallow.backward_propagation(parameters, cache, X_course, Y)
     net = bp.Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
     for l, (W, b) in enumerate((("W1", "b1"), ("W2", "b2"))):
         net.weights[l][...], net.biases[l][...] = parameters[W], parameters[b]
@@ -55,13 +55,13 @@ def main() -> None:
     (dW1, dW2), (db1, db2) = net.unflatten(grad)
     engine = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
     for key in ("dW1", "db1", "dW2", "db2"):
-        print(f"   {key} {str(seed[key].shape):7s} seed vs shallow {rel(seed[key], ours[key]):.1e}, "
-              f"seed vs Network {rel(seed[key], engine[key]):.1e}")
+        print(f"   {key} {str(course[key].shape):7s} course vs shallow {rel(course[key], ours[key]):.1e}, "
+              f"course vs Network {rel(course[key], engine[key]):.1e}")
 
     print("\n2. dZ[L] for a sigmoid output and the cross-entropy cost")
     Z2 = cache["Z2"]
     literal = (1 / m) * (A2 - Y) * (A2 * (1 - A2))           # equation 1 as written: (1/m)(Ŷ − Y) ⊙ σ'(Z)
-    cancelled = (1 / m) * (A2 - Y)                           # what the seed's code and backprop use
+    cancelled = (1 / m) * (A2 - Y)                           # what the course's code and backprop use
     # dJ/dZ2 by central differences of J(Z2) = mean cross-entropy of σ(Z2)
     eps = 1e-6
     J = lambda Z: float(np.mean(np.logaddexp(0, Z) - Y * Z))  # −[y log σ(z) + (1−y) log σ(−z)]
@@ -78,10 +78,10 @@ def main() -> None:
     print("\n3. Where 1/m goes (dW1 of the flower network)")
     dZ2 = A2 - Y
     dZ1_of = lambda dZ2: parameters["W2"].T @ dZ2 * (1 - cache["A1"] ** 2)
-    in_dZ = dZ1_of(dZ2 / m) @ X_seed.T                       # the equations and backprop
-    in_dW = (1 / m) * dZ1_of(dZ2) @ X_seed.T                 # the seed's code
-    twice = (1 / m) * dZ1_of(dZ2 / m) @ X_seed.T
-    never = dZ1_of(dZ2) @ X_seed.T
+    in_dZ = dZ1_of(dZ2 / m) @ X_course.T                       # the equations and backprop
+    in_dW = (1 / m) * dZ1_of(dZ2) @ X_course.T                 # the course's code
+    twice = (1 / m) * dZ1_of(dZ2 / m) @ X_course.T
+    never = dZ1_of(dZ2) @ X_course.T
     print(f"   1/m in dZ[L] vs 1/m in dW: relative difference {rel(in_dZ, in_dW):.1e} (rounding)")
     print(f"   1/m applied twice:  the gradient is {np.linalg.norm(in_dZ) / np.linalg.norm(twice):.0f} times too small")
     print(f"   1/m never applied:  the gradient is {np.linalg.norm(never) / np.linalg.norm(in_dZ):.0f} times too large")

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Issue 2's benchmark: the engine's training step against the seed's textbook numpy code.
+"""Issue 2's benchmark: the engine's training step against the course's textbook numpy code.
 
-    python benchmarks/bench_seed.py [--repeats 7] [--iterations 10000] [--threads 2]
+    python benchmarks/bench_course.py [--repeats 7] [--iterations 10000] [--threads 2]
 
-The seed's network (2 → 4 tanh → 1 sigmoid, the 400 flower points, full-batch gradient
+The course's network (2 → 4 tanh → 1 sigmoid, the 400 flower points, full-batch gradient
 descent at lr 1.2, float64), trained from the course's initialisation; µs per iteration,
 median of interleaved repetitions, and the ratio engine ÷ textbook (target ≤ 1.0).
 Two like-for-like pairs: the cost J evaluated every iteration (as the course's nn_model
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description="engine vs the seed's textbook numpy code, µs per iteration")
+    p = argparse.ArgumentParser(description="engine vs the course's textbook numpy code, µs per iteration")
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--iterations", type=int, default=10_000)
     p.add_argument("--threads", type=int, default=2)
@@ -33,21 +33,21 @@ def main(argv=None) -> int:
     import harness
 
     harness.set_threads(a.threads)
-    import w1_seed
+    import w1_course
     from harness import Impl
 
-    P = w1_seed.problem()
+    P = w1_course.problem()
     P["iterations"] = a.iterations
     c = P["cost_every"]
     impls = [
-        Impl("engine, J every iteration", w1_seed.backprop_engine(P, 1), "ours", ref=True, units=a.iterations),
-        Impl("textbook, J every iteration", w1_seed.textbook(P, 1), "peer", units=a.iterations),
-        Impl(f"engine, J every {c}th", w1_seed.backprop_engine(P, c), "ours", units=a.iterations),
-        Impl(f"textbook, J every {c}th", w1_seed.textbook(P, c), "peer", units=a.iterations),
-        Impl("Network.fit(batch_size=None)", w1_seed.backprop_fit(P), "ours", units=a.iterations),
+        Impl("engine, J every iteration", w1_course.backprop_engine(P, 1), "ours", ref=True, units=a.iterations),
+        Impl("textbook, J every iteration", w1_course.textbook(P, 1), "peer", units=a.iterations),
+        Impl(f"engine, J every {c}th", w1_course.backprop_engine(P, c), "ours", units=a.iterations),
+        Impl(f"textbook, J every {c}th", w1_course.textbook(P, c), "peer", units=a.iterations),
+        Impl("Network.fit(batch_size=None)", w1_course.backprop_fit(P), "ours", units=a.iterations),
     ]
     rows = harness.interleave(impls, a.repeats, warmup=1)
-    print(f"W1, the seed's network, {a.iterations} iterations, {a.threads} threads, median of {a.repeats} "
+    print(f"W1, the course's network, {a.iterations} iterations, {a.threads} threads, median of {a.repeats} "
           f"interleaved repetitions (µs per iteration, min … max):")
     by = {r.name: r for r in rows}
     for r in rows:

@@ -1,4 +1,4 @@
-"""W1 — the seed's network: 2 → 4 tanh → 1 sigmoid, 400 flower points, full batch, float64.
+"""W1 — the course's network: 2 → 4 tanh → 1 sigmoid, 400 flower points, full batch, float64.
 
 Every row trains the same network from the same start (the course's initialisation,
 ``0.01·randn`` with seed 2, zero biases) on the same data with full-batch gradient
@@ -13,8 +13,8 @@ What each row does per iteration (the "cost" column says when J is evaluated):
   ``cost_columns``, ``backward_columns`` into a preallocated gradient, and an in-place
   update ``params -= lr * grad`` on the flat vector: the loop a user writes over the
   engine methods. ``backprop demo`` calls ``Network.fit``, the next row.
-- textbook numpy: the seed's code as the course writes it (``forward_propagation``
-  with ``1/(1+np.exp(-z))``, ``compute_cost``, ``backward_propagation`` as in the seed,
+- textbook numpy: the course's code as the course writes it (``forward_propagation``
+  with ``1/(1+np.exp(-z))``, ``compute_cost``, ``backward_propagation`` as in the course,
   ``update_parameters`` returning new arrays).
 - PyTorch eager: ``nn.Sequential(Linear, Tanh, Linear)``, ``BCEWithLogitsLoss``,
   ``optim.SGD``; float64.
@@ -58,7 +58,7 @@ def problem(smoke: bool = False) -> dict[str, Any]:
     }
 
 
-def seed_cost(params: tuple[np.ndarray, ...], Xc: np.ndarray, Yc: np.ndarray) -> float:
+def course_cost(params: tuple[np.ndarray, ...], Xc: np.ndarray, Yc: np.ndarray) -> float:
     """J at (W1, b1, W2, b2), from the logits (stable), for the cross-check column."""
     W1, b1, W2, b2 = (np.asarray(p, dtype=np.float64) for p in params)
     Z2 = W2 @ np.tanh(W1 @ Xc + b1) + b2
@@ -132,7 +132,7 @@ def _flat(net, init) -> np.ndarray:
     return net.params.copy()
 
 
-# ------------------------------------------------------------------ the seed's textbook code
+# ------------------------------------------------------------------ the course's textbook code
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
@@ -407,7 +407,7 @@ def _checked(P: dict[str, Any], make: Callable[[], Callable[[], float]]) -> Call
         def checked_rep():
             P.pop("result", None)
             elapsed = rep()
-            J = seed_cost(P["result"], P["Xc"], P["Yc"]) if "result" in P else None
+            J = course_cost(P["result"], P["Xc"], P["Yc"]) if "result" in P else None
             return elapsed, J
 
         return checked_rep
@@ -425,7 +425,7 @@ def impls(P: dict[str, Any], peers: set[str], threads: int, prototypes: bool = T
     ]
     if "numpy" in peers:
         rows += [
-            ("textbook numpy (the seed's code)", textbook(P, 1), "peer", "J every iter (course nn_model)", False),
+            ("textbook numpy (the course's code)", textbook(P, 1), "peer", "J every iter (course nn_model)", False),
             ("textbook numpy, J every 1000th", textbook(P, c), "peer", f"J every {c}th iter", False),
         ]
     if "torch" in peers:
