@@ -410,3 +410,15 @@ def test_cli_check_has_help_with_examples(tmp_path):
     result = _cli("check", "--help", cwd=tmp_path)
     assert result.returncode == 0 and "backprop check my_planar.py:backward_propagation" in result.stdout
     assert "L_model_backward(AL, Y, caches)" in result.stdout
+
+
+def test_the_expected_arrays_come_from_backprop_reference_and_the_diagnoses_share_them():
+    """Every case's expected arrays are backprop.reference's; the mistake-free diagnosis run equals them."""
+    from backprop import check
+
+    for signature, make in check._CASES.items():
+        for case in make(np.random.default_rng(0)):
+            again = case.redo({})
+            assert list(again) == list(case.expected), signature
+            for key, value in case.expected.items():
+                np.testing.assert_allclose(again[key], value, rtol=1e-9, atol=1e-12, err_msg=f"{signature} {key}")

@@ -233,6 +233,32 @@ class _Wrong(Exception):
     """The learner's function returned something of the wrong kind."""
 
 
+def _from_reference(X: np.ndarray, Y: np.ndarray, layers: list[_Layer], keys, lambd: float = 0.0) -> dict[str, np.ndarray]:
+    """The expected arrays from :mod:`backprop.reference` (plus (λ/m) W with L2), in the order of ``keys``.
+
+    ``dZ<l>`` is recovered from ``db`` and ``dW``'s layer as the reference computes it in
+    linear_activation_backward; ``dA<l>`` are the reference's own.
+    """
+    m = X.shape[1]
+    acts = [layer.activation for layer in layers]
+    parameters = {}
+    for l, layer in enumerate(layers, start=1):
+        parameters[f"W{l}"], parameters[f"b{l}"] = layer.W, layer.b
+    AL, caches = ref.L_model_forward(X, parameters, acts)
+    grads = ref.L_model_backward(AL, Y, caches, acts)
+    out = {}
+    for key in keys:
+        if key.startswith("dZ"):  # dZ[l] = dA[l] ⊙ g'(Z[l]), with dA[L] the loss's derivative
+            l = int(key[2:])
+            dA = grads[f"dA{l}"] if l < len(layers) else ref.LOSSES["binary_crossentropy"][1](AL, Y)
+            out[key] = dA * ref.ACTIVATIONS[acts[l - 1]][1](caches[l - 1][1])
+        elif key.startswith("dW") and lambd:
+            out[key] = grads[key] + lambd / m * parameters["W" + key[2:]]
+        else:
+            out[key] = grads[key]
+    return out
+
+
 def _cases_backward_propagation(rng):
     for n_x, n_h, m in ((2, 4, 7), (3, 1, 5), (2, 4, 1), (5, 3, 4)):
         X, Y, layers = _net(rng, [n_x, n_h, 1], ["tanh", "sigmoid"], m)
@@ -247,7 +273,8 @@ def _cases_backward_propagation(rng):
         eqs = {"dW2": _eq("dW", 2), "db2": _eq("db", 2), "dW1": _eq("dW", 1), "db1": _eq("db", 1)}
         eqs["dW1"] = ("dW1 = (1/m) dZ1 Xᵀ, with dZ1 = W2ᵀ dZ2 ⊙ (1 − A1²) and dZ2 = A2 − Y",
                       r"dW^{[1]} = \frac{1}{m} dZ^{[1]} X^T,\quad dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot (1 - (A^{[1]})^2)")
-        yield _Case(f"n_x={n_x}, n_h={n_h}, m={m}", (parameters, cache, X, Y), redo({}),
+        expected = _from_reference(X, Y, layers, ("dW2", "db2", "dW1", "db1"))
+        yield _Case(f"n_x={n_x}, n_h={n_h}, m={m}", (parameters, cache, X, Y), expected,
                     _dict_result(["dW1", "db1", "dW2", "db2"]), redo, eqs, _mistakes(["tanh"]))
 
 
@@ -264,7 +291,9 @@ def _cases_linear_backward(rng):
         eqs = {"dW": ("dW = (1/m) dZ A_prevᵀ", r"dW = \frac{1}{m}\, dZ\, A_{prev}^T"),
                "db": ("db = (1/m) Σ_i dZ[:, i]  (np.sum(dZ, axis=1, keepdims=True) / m)", r"db = \frac{1}{m} \sum_{i=1}^{m} dZ^{(i)}"),
                "dA_prev": ("dA_prev = Wᵀ dZ", r"dA_{prev} = W^T dZ")}
-        yield _Case(f"A_prev ({n_prev}, {m}), W ({n}, {n_prev})", (dZ, (A_prev, W, b)), redo({}),
+        dA_prev, dW, db = ref.linear_backward(dZ, (A_prev, W, b))
+        yield _Case(f"A_prev ({n_prev}, {m}), W ({n}, {n_prev})", (dZ, (A_prev, W, b)),
+                    {"dW": dW, "db": db, "dA_prev": dA_prev},
                     _tuple_result(["dA_prev", "dW", "db"]), redo, eqs, _mistakes([])[:4])
 
 
@@ -283,8 +312,9 @@ def _cases_linear_activation_backward(rng):
         eqs = {"dW": (f"dW = (1/m) dZ A_prevᵀ, with dZ = dA ⊙ {g}", r"dW = \frac{1}{m}\, dZ\, A_{prev}^T,\quad dZ = dA \odot g'(Z)"),
                "db": (f"db = (1/m) Σ_i dZ[:, i], with dZ = dA ⊙ {g}", r"db = \frac{1}{m} \sum_{i=1}^{m} dZ^{(i)}"),
                "dA_prev": (f"dA_prev = Wᵀ dZ, with dZ = dA ⊙ {g}", r"dA_{prev} = W^T dZ")}
+        dA_prev, dW, db = ref.linear_activation_backward(dA, ((A_prev, W, b), Z), activation)
         yield _Case(f"activation={activation!r}, A_prev ({n_prev}, {m}), W ({n}, {n_prev})",
-                    (dA, ((A_prev, W, b), Z), activation), redo({}), _tuple_result(["dA_prev", "dW", "db"]), redo, eqs,
+                    (dA, ((A_prev, W, b), Z), activation), {"dW": dW, "db": db, "dA_prev": dA_prev}, _tuple_result(["dA_prev", "dW", "db"]), redo, eqs,
                     _mistakes([activation])[:4] + _mistakes([activation])[7:])
 
 
@@ -312,7 +342,9 @@ def _cases_L_model_backward(rng):
             eqs[f"dA{l - 1}"] = _eq("dA", l)
             eqs[f"dW{l}"], eqs[f"db{l}"] = _eq("dW", l), _eq("db", l)
         keys = [n for l in range(L, 0, -1) for n in (f"dA{l - 1}", f"dW{l}", f"db{l}")]
-        yield _Case(f"layer_dims={sizes}, m={m}", (AL, Y, caches), redo({}), _dict_result(keys), redo, eqs,
+        grads = ref.L_model_backward(AL, Y, caches)
+        yield _Case(f"layer_dims={sizes}, m={m}", (AL, Y, caches), {k: grads[k] for k in keys}, _dict_result(keys),
+                    redo, eqs,
                     _mistakes(acts, dAL=True))
 
 
@@ -345,7 +377,9 @@ def _three_layer_cases(rng, variant: str):
                 eqs[f"dZ{l}"] = ("dZ{0} = dA{0} ⊙ 1[A{0} > 0]".format(l), rf"dZ^{{[{l}]}} = dA^{{[{l}]}} \odot \mathbb{{1}}[A^{{[{l}]}} > 0]")
                 eqs[f"dA{l}"] = _eq("dAdrop" if keep_prob else "dA", l + 1)
         what = f"keep_prob={keep_prob}" if keep_prob else f"lambd={lambd}"
-        yield _Case(f"layer_dims={sizes}, m={m}, {what}", args, redo({}), _dict_result(keys), redo, eqs,
+        # L2: the reference's gradients plus (λ/m) W; dropout's masks are not in the reference
+        expected = redo({}) if keep_prob else _from_reference(X, Y, layers, keys, lambd)
+        yield _Case(f"layer_dims={sizes}, m={m}, {what}", args, expected, _dict_result(keys), redo, eqs,
                     _mistakes(["relu"], l2=bool(lambd), dropout=bool(keep_prob)))
 
 
