@@ -19,7 +19,7 @@ from backprop.data import moons
 
 
 def main() -> None:
-    X, y = moons(60, noise=0.2, seed=0)                      # small data: the check costs 2 passes per parameter
+    X, y = moons(60, noise=0.2, seed=0)                      # small data: the check costs 4 passes per parameter
 
     net = bp.Network([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], "binary_crossentropy", seed=0)
     print(f"1. A 2 -> 8 tanh -> 8 tanh -> 1 sigmoid network ({net.n_params} parameters)")

@@ -210,9 +210,11 @@ def test_gradcheck_fails_with_exit_1_on_a_wrong_derivative(monkeypatch, capsys):
     assert "verdict: FAIL" in capsys.readouterr().out
 
 
-def test_gradcheck_fails_with_exit_1_when_the_tolerance_is_impossible():
+def test_gradcheck_does_not_blame_backprop_for_what_finite_differences_cannot_resolve():
+    # A right gradient passes even with an impossible tolerance: the verdict allows the
+    # finite differences' own (estimated) error, printed beside the difference.
     result = run_cli("gradcheck", "--tolerance", "1e-30")
-    assert result.returncode == 1 and "FAIL" in result.stdout
+    assert result.returncode == 0 and "finite-difference error ≈" in result.stdout
 
 
 # --------------------------------------------------------------------------- explain
@@ -234,15 +236,15 @@ def parse_blocks(text):
                 values += [float(v) for v in number.findall(lines[i])]
             i += 1
         assert len(values) == shape[0] * shape[1], head.group(0)
-        blocks[head.group(1)] = np.array(values).reshape(shape)
+        blocks.setdefault(head.group(1), np.array(values).reshape(shape))  # the first: before the update
     return blocks
 
 
 def test_explain_numbers_agree_with_finite_differences():
-    out = ok(run_cli("explain", "--precision", "12"))
-    assert "network 2 -> 3 tanh -> 1 sigmoid, loss binary_crossentropy, m = 4 examples of flower" in out
-    assert "dZ[2] = (1/m)(A[2] − Y)" in out and "fused" in out
-    assert "dZ[1] = W[2]ᵀ dZ[2] ⊙ g'(Z[1])" in out
+    out = ok(run_cli("explain", "--layers", "3", "--examples", "4", "--precision", "12"))
+    assert "network 2 → 3 tanh → 1 sigmoid, loss binary_crossentropy, m = 4 examples of flower" in out
+    assert "dZ[2] = A[2] − Y" in out and "canonical pair" in out
+    assert "dA[1] = W[2]ᵀ dZ[2]" in out and "dZ[1] = dA[1] ⊙ g'(Z[1])" in out
     b = parse_blocks(out)
     assert b["W[1]"].shape == (3, 2) and b["dW[1]"].shape == (3, 2) and b["db[1]"].shape == (3, 1)
     assert b["A[0]"].shape == (2, 4) and b["Y"].shape == (1, 4) and b["dZ[1]"].shape == (3, 4)
@@ -272,8 +274,8 @@ def test_explain_numbers_agree_with_finite_differences():
 def test_explain_a_deeper_network_with_an_output_error_that_does_not_cancel():
     out = ok(run_cli("explain", "--layers", "4,3", "--activation", "relu,sigmoid", "--loss", "mse",
                      "--output-activation", "sigmoid", "--examples", "5", "--seed", "3", "--precision", "12"))
-    assert "not fused" in out and "dA[3] = (1/m)(A[3] − Y)" in out and "g'(Z[3]) = A[3] ⊙ (1 − A[3])" in out
-    assert "g'(Z[1]) = 1[Z[1] > 0]" in out and "dZ[2] = W[3]ᵀ dZ[3] ⊙ g'(Z[2])" in out
+    assert "not fused" in out and "dA[3] = A[3] − Y" in out and "g'(Z[3]) = A[3] ⊙ (1 − A[3])" in out
+    assert "g'(Z[1]) = 1[Z[1] > 0]" in out and "dZ[2] = dA[2] ⊙ g'(Z[2])" in out
     b = parse_blocks(out)
     net = bp.Network([2, 4, 3, 1], ["relu", "sigmoid", "sigmoid"], "mse", init=None)
     for l in range(3):
@@ -290,7 +292,7 @@ def test_explain_a_deeper_network_with_an_output_error_that_does_not_cancel():
 def test_explain_softmax_output(capsys):
     assert main(["explain", "--data", "spirals", "--loss", "categorical_crossentropy", "--examples", "3"]) == 0
     out = capsys.readouterr().out
-    assert "3 softmax" in out and "dZ[2] = (1/m)(A[2] − Y)" in out and "Y    shape (3, 3)" in out
+    assert "3 softmax" in out and "dZ[2] = A[2] − Y" in out and "Y    shape (3, 3)" in out
     assert main(["explain", "--data", "spirals", "--loss", "mse", "--output-activation", "softmax"]) == 0
     assert "Jacobian-vector product" in capsys.readouterr().out
 

@@ -27,7 +27,7 @@ EXPECTED = {
     "mae": ("2 -> 3 tanh -> 1 identity", "mae"),
     "huber": ("2 -> 3 tanh -> 1 identity", "huber"),
 }
-_NETWORK = re.compile(r"(\d+(?: -> \d+ \w+)+), loss (\w+)")
+_NETWORK = re.compile(r"(\d+(?: (?:->|→) \d+ \w+)+), loss (\w+)")  # explain prints →, the others ->
 
 
 def _commands(name, tmp_path):
@@ -51,7 +51,7 @@ def test_every_alias_builds_the_same_network_in_every_command(tmp_path):
         assert process.returncode == 0, (name, command, stderr)
         match = _NETWORK.search(stdout)
         assert match, (name, command, stdout)
-        built[name, command] = match.groups()
+        built[name, command] = (match[1].replace("→", "->"), match[2])
     for name in ALL_NAMES:
         expected = EXPECTED[get_loss(name).name]
         for command in ("train", "gradcheck", "explain"):

@@ -24,6 +24,8 @@ from .core import (
 )
 
 from .attribute import attribute
+from .check import check_backprop
+from .explanation import explain
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
 from .train import Callback, History
@@ -47,7 +49,9 @@ __all__ = [
     "ValidationError",
     "__version__",
     "attribute",
+    "check_backprop",
     "check_gradients",
+    "explain",
     "from_torch_state_dict",
     "get_activation",
     "get_loss",
@@ -56,3 +60,12 @@ __all__ = [
     "save",
     "to_torch_state_dict",
 ]
+
+
+def __getattr__(name: str):
+    """``bp.plot``, ``bp.data``, ``bp.shallow``, ``bp.reference`` without importing them first (loaded on first use)."""
+    if name in ("data", "plot", "reference", "shallow"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")

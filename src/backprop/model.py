@@ -118,8 +118,9 @@ class Network(_EngineNetwork):
             "val_accuracy" or "accuracy".
         callbacks : sequence of Callback
             :class:`~backprop.train.Callback` objects; ``on_epoch_end`` may return True to stop.
-        verbose : int
-            1 prints one line per epoch.
+        verbose : int or "bar"
+            N prints ``epoch k/total  loss …`` every N-th epoch (and the last); 1 every epoch;
+            "bar": a progress bar that works in notebooks too (tqdm.auto, the ``progress`` extra).
         sample_weight : array of shape (n_samples,) or None
             Non-negative weights; the cost is Σ w_i ℓ_i / Σ w_i.
         class_weight : dict, "balanced" or None
@@ -213,6 +214,12 @@ class Network(_EngineNetwork):
         data = TrainingData(self, X, Y, sample_weight, class_weight, shard_comm=comm if sharded else None)
         self.history_ = history
         return trainer.run(data, epochs, validation=validation, history=history, **run_options)
+
+    def _repr_html_(self) -> str:
+        """A summary table (layer, shapes, activation, parameter count) and a small diagram (notebooks)."""
+        from .display import network_html
+
+        return network_html(self)
 
     def evaluate(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, float]:
         """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""

@@ -5,9 +5,13 @@
 - :func:`gradient_norms`: ‖dW[l]‖ per layer over the epochs on a log scale, the picture
   of vanishing (or exploding) gradients.
 
-matplotlib is imported only when a plot is drawn, with the non-interactive Agg
-backend when no figure is passed in, so plotting works on machines without a screen.
-Files are PNG unless the path names another format.
+matplotlib is imported only when a plot is drawn, and the backend is never changed: in a
+notebook the pictures show inline, in a script a later ``plt.show()`` shows them, and on a
+machine without a screen matplotlib falls back to Agg by itself. Every function takes ``ax=``
+(draw into your own axes, pyplot untouched) or creates a figure with pyplot when none is given,
+and returns what it drew on. With ``path`` the figure is also saved (PNG unless the path names
+another format); a figure the function created is then closed when pyplot is not interactive
+(scripts, the command line), so saving many plots does not pile up open figures.
 """
 
 from __future__ import annotations
@@ -25,13 +29,67 @@ __all__ = ["decision_boundary", "learning_curves", "gradient_norms"]
 
 def _pyplot():
     try:
-        import matplotlib
+        import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError("plotting needs matplotlib: pip install 'backprop-mlp[plot]'") from None
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     return plt
+
+
+_FIGURE_CLASS: Any = None
+
+
+def _figure_class() -> Any:
+    """A matplotlib Figure that a notebook shows once.
+
+    Returned as a cell's last value, a plain Figure is drawn twice in Jupyter: once as the
+    cell's result and once more by the inline backend, which shows every open pyplot figure at
+    the end of the cell. This subclass draws itself once as a PNG and closes itself with the
+    inline backend (as the inline backend would at the end of the cell); with a window backend
+    pyplot shows it, and a closed figure shown later draws as a PNG.
+    """
+    global _FIGURE_CLASS
+    if _FIGURE_CLASS is None:
+        from matplotlib.figure import Figure
+
+        class BackpropFigure(Figure):
+            def _ipython_display_(self) -> None:
+                import io
+
+                import matplotlib
+                from IPython.display import Image, display
+                from matplotlib import pyplot as plt
+
+                manager = getattr(self.canvas, "manager", None)
+                open_in_pyplot = manager is not None and plt.fignum_exists(manager.num)
+                if open_in_pyplot and "inline" not in matplotlib.get_backend():
+                    return  # a window (or widget) backend shows it
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                display(Image(data=buffer.getvalue(), format="png"))
+                if open_in_pyplot:
+                    plt.close(self)  # shown: the inline backend must not show it again
+
+        _FIGURE_CLASS = BackpropFigure
+    return _FIGURE_CLASS
+
+
+def _check_ax(ax: Any, name: str = "ax") -> Any:
+    if ax is not None and not (hasattr(ax, "plot") and hasattr(ax, "figure")):
+        raise InputTypeError(f"{name}: expected a matplotlib Axes (or None for a new figure), received {describe(ax)}")
+    return ax
+
+
+def _finish(fig: Any, path: Any, dpi: int, created: bool, **save: Any) -> None:
+    """Save ``fig`` when ``path`` is given; close a figure we created when pyplot is not interactive."""
+    if path is None:
+        return
+    path = _check_path(path)
+    has_format = bool(os.path.splitext(path)[1])
+    fig.savefig(path, dpi=dpi, format=None if has_format else "png", **save)
+    if created:
+        plt = _pyplot()
+        if not plt.isinteractive():
+            plt.close(fig)
 
 
 def decision_boundary(
@@ -47,8 +105,10 @@ def decision_boundary(
     """Shade the classes ``model.predict`` assigns over the plane, with the points on top.
 
     X has shape (n_samples, 2), y (n_samples,) of any labels (colours follow their sorted
-    order). Saves a PNG to ``path`` when given and returns the matplotlib Axes.
+    order). Draws into ``ax`` when given (else a new pyplot figure), saves a PNG to ``path``
+    when given, and returns the matplotlib Axes.
     """
+    _check_ax(ax)
     if not callable(getattr(model, "predict", None)):
         raise InputTypeError(f"model: expected a network or an estimator with predict(X), received {describe(model)}")
     X = as_float_matrix(X, "X")
@@ -63,10 +123,9 @@ def decision_boundary(
     _, codes = np.unique(np.asarray(y), return_inverse=True)  # string labels colour too
     if path is not None:
         _check_path(path)
-    plt = _pyplot()
-    fig = None
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 5))
+    created = ax is None
+    if created:
+        _, ax = _pyplot().subplots(figsize=(6, 5))
     pad = 0.5
     x0 = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
     x1 = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
@@ -78,10 +137,7 @@ def decision_boundary(
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
-    if path is not None:
-        (fig or ax.figure).savefig(path, dpi=100, bbox_inches="tight")
-    if fig is not None and path is not None:
-        plt.close(fig)
+    _finish(ax.figure, path, 100, created, bbox_inches="tight")
     return ax
 
 
@@ -89,14 +145,6 @@ def _check_path(path: Any) -> str:
     if isinstance(path, (bool, int)) or not isinstance(path, (str, os.PathLike)):
         raise InputTypeError(f"path: expected a file path (str or os.PathLike), received {describe(path)}")
     return os.fspath(path)
-
-
-def _save(fig: Any, path: Any, dpi: int) -> None:
-    """Save ``fig`` to ``path`` at ``dpi`` (PNG when the name has no extension) and close it."""
-    path = _check_path(path)
-    has_format = bool(os.path.splitext(path)[1])
-    fig.savefig(path, dpi=dpi, format=None if has_format else "png")
-    _pyplot().close(fig)
 
 
 def _history_dict(history: Any) -> dict[str, list[float]]:
@@ -122,18 +170,29 @@ def learning_curves(
     title: str | None = None,
     figsize: tuple[float, float] = (10.0, 4.0),
     dpi: int = 100,
+    ax: Any = None,
 ) -> Any:
     """Loss per epoch (training and validation) and, for classifiers, accuracy beside it.
 
     ``history``: a :class:`~backprop.train.History`, its ``to_dict()``, or a dict of
     per-epoch lists with at least "loss" (and optionally "val_loss", "accuracy",
-    "val_accuracy"). Saves to ``path`` (figsize·dpi pixels) when given. Returns the Figure.
+    "val_accuracy"). ``ax``: one Axes (the loss only) or two (loss, accuracy) to draw into;
+    None: a new pyplot figure. Saves to ``path`` when given. Returns the Figure.
     """
     logs = _history_dict(history)
-    plt = _pyplot()
     has_accuracy = "accuracy" in logs or "val_accuracy" in logs
-    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=figsize, squeeze=False)
-    panels = [("loss", axes[0, 0])] + ([("accuracy", axes[0, 1])] if has_accuracy else [])
+    created = ax is None
+    if created:
+        fig, axes = _pyplot().subplots(1, 2 if has_accuracy else 1, figsize=figsize, squeeze=False,
+                                       FigureClass=_figure_class())
+        axes = list(axes[0])
+    else:
+        axes = [_check_ax(a) for a in (list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax])]
+        if not 1 <= len(axes) <= 2:
+            raise ValidationError(f"ax: expected one Axes or two (loss, accuracy), received {len(axes)}")
+        fig = axes[0].figure
+    has_accuracy = has_accuracy and len(axes) == 2
+    panels = [("loss", axes[0])] + ([("accuracy", axes[1])] if has_accuracy else [])
     for metric, ax in panels:
         for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
             values = logs.get(key)
@@ -145,11 +204,13 @@ def learning_curves(
         ax.grid(True, alpha=0.3)
         ax.legend()
     if has_accuracy:
-        axes[0, 1].set_ylim(-0.02, 1.02)
-    fig.suptitle(title or "learning curves")
-    fig.tight_layout()
-    if path is not None:
-        _save(fig, path, dpi)
+        axes[1].set_ylim(-0.02, 1.02)
+    if created:
+        fig.suptitle(title or "learning curves")
+        fig.tight_layout()
+    elif title:
+        axes[0].set_title(title)
+    _finish(fig, path, dpi, created)
     return fig
 
 
@@ -160,14 +221,17 @@ def gradient_norms(
     title: str | None = None,
     figsize: tuple[float, float] = (6.0, 4.0),
     dpi: int = 100,
+    ax: Any = None,
 ) -> Any:
     """‖dW[l]‖ for each layer l over the epochs, on a log scale.
 
     ``norms``: shape (n_epochs, L), e.g. ``GradientNorms().norms`` (a list of (L,) arrays).
     Layers whose norms fall orders of magnitude below the others are learning little:
     the vanishing-gradient picture. Zeros are drawn at the smallest positive float.
-    Saves to ``path`` (figsize·dpi pixels) when given. Returns the Figure.
+    Draws into ``ax`` when given (else a new pyplot figure); saves to ``path`` when given.
+    Returns the Figure.
     """
+    _check_ax(ax)
     if isinstance(norms, (str, bytes)) or not isinstance(norms, (Sequence, np.ndarray)):
         raise InputTypeError(f"norms: expected an array of shape (n_epochs, n_layers), received {describe(norms)}")
     try:
@@ -178,8 +242,10 @@ def gradient_norms(
         raise ShapeError(f"norms: expected shape (n_epochs, n_layers) with at least one entry, received {values.shape}")
     if not np.isfinite(values).all() or (values < 0).any():
         raise ValidationError("norms: expected finite, non-negative gradient norms")
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=figsize)
+    created = ax is None
+    if created:
+        fig, ax = _pyplot().subplots(figsize=figsize, FigureClass=_figure_class())
+    fig = ax.figure
     epochs = np.arange(1, values.shape[0] + 1)
     tiny = np.finfo(np.float64).tiny
     for l in range(values.shape[1]):
@@ -190,7 +256,7 @@ def gradient_norms(
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     ax.set_title(title or "gradient norm per layer")
-    fig.tight_layout()
-    if path is not None:
-        _save(fig, path, dpi)
+    if created:
+        fig.tight_layout()
+    _finish(fig, path, dpi, created)
     return fig

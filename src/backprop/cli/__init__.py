@@ -1,5 +1,5 @@
 """The ``backprop`` command: ``train``, ``evaluate``, ``predict``, ``gradcheck``, ``info``, ``plot``,
-``explain`` and ``demo``; ``backprop --version``.
+``explain``, ``check`` and ``demo``; ``backprop --version``.
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args)``.
 Exit codes: 0 success, 2 usage errors (argparse's, and the ValueError/TypeError of
@@ -17,10 +17,10 @@ from collections.abc import Iterator, Sequence
 
 from .._version import __version__
 from ..distributed.comm import launched_rank, launched_size
-from . import attribute, demo, evaluate, explain, export, gradcheck, info, playground, plot, predict, train
+from . import attribute, check, demo, evaluate, explain, export, gradcheck, info, playground, plot, predict, train
 from ._common import error_line, exit_code
 
-SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, attribute, export, playground, demo)
+SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, check, attribute, export, playground, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

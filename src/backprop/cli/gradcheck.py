@@ -26,8 +26,10 @@ EXAMPLES = """examples:
   backprop gradcheck --data diabetes --loss huber --l2 0.1
 
 Prints the relative difference ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖) of the backpropagated gradient g and
-the two-sided finite differences ĝ, per layer and overall, and exits with 1 when it is above
---tolerance (FAIL). About 1e-7 or less is right for float64.
+the two-sided finite differences ĝ, per layer and overall, beside the finite differences' own
+error (estimated from the steps ε and 2ε and float64 rounding at the cost's scale), and exits
+with 1 when the difference is above --tolerance + 2 × that error (FAIL): then backpropagation
+disagrees with the cost by more than finite differences can be wrong.
 
 data: a .csv/.tsv/.npz file, or one of: """
 
@@ -99,10 +101,12 @@ def run(args: argparse.Namespace) -> int:
     X, Y = data.X[rows], y[rows]
     print(f"gradient check of {source}: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters")
     print(f"on {len(rows)} examples of {data.name}, ε = {eps:g}{f', L2 λ = {l2:g}' if l2 else ''} "
-          f"({2 * net.n_params} forward passes, in float64)")
+          f"({4 * net.n_params} forward passes, steps ε and 2ε, in float64)")
     result = check_gradients(net, X, Y, eps, l2=l2, tolerance=tolerance)
-    for l, difference in enumerate(result.per_layer, start=1):
-        print(f"  layer {l} (W[{l}], b[{l}]): relative difference {difference:.3e}")
+    for name, difference, estimate, ok in result._rows()[:-1]:
+        print(f"  {name}: relative difference {difference:.3e}, finite-difference error ≈ {estimate:.1e}: "
+              f"{'PASS' if ok else 'FAIL'}")
     verdict = "PASS" if result.passed else "FAIL"
-    print(f"overall: relative difference {result.relative_difference:.3e} (tolerance {tolerance:g}): {verdict}")
+    print(f"overall: relative difference {result.relative_difference:.3e}, finite-difference error ≈ "
+          f"{result.error_estimate:.1e} (PASS below tolerance {tolerance:g} + 2 × that error): {verdict}")
     return 0 if result.passed else 1

@@ -12,7 +12,7 @@ from ..core.validation import InputTypeError, ValidationError, describe
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """Per-epoch records of a training run.
 
@@ -40,6 +40,18 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epoch)
+
+    def __repr__(self) -> str:
+        """A few words: epochs, last and best losses and metrics (never the per-epoch lists)."""
+        from ..display import history_text
+
+        return history_text(self)
+
+    def _repr_html_(self) -> str:
+        """A small table of last/best values and an inline SVG learning curve (a notebook's rich output)."""
+        from ..display import history_html
+
+        return history_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""

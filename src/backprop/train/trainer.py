@@ -53,12 +53,13 @@ from ..optim import LBFGS, Optimizer, as_schedule, get_optimizer
 from ..optim.schedules import Schedule
 from . import parallel
 from .batches import BatchBuffers
-from .callbacks import Callback, PrintProgress
+from .callbacks import Callback
 from .comm import Communicator, LocalComm
 from .data import Dataset, TrainingData, prepare_validation, rows_of
 from .evaluation import count_correct, evaluate
 from .history import History
 from .stopping import EarlyStopping, StopFlag
+from .progress import verbose_callback
 
 __all__ = ["Trainer", "TrainingData", "Dataset", "prepare_validation"]
 
@@ -321,8 +322,9 @@ class Trainer:
         self.early_stopping.watch(early_stopping, monitor, patience, min_delta, validation is not None)
         history = History() if history is None else history
         callbacks = list(callbacks)
-        if verbose and self.comm.rank == 0:
-            callbacks.append(PrintProgress(self.epoch + epochs))
+        progress = verbose_callback(verbose, self.epoch + epochs, self.epoch)  # validates verbose on every rank
+        if progress is not None and self.comm.rank == 0:
+            callbacks.append(progress)
         self.synchronize()
         for cb in callbacks:
             cb.on_train_begin(self)
