@@ -51,6 +51,7 @@ from ..core.validation import (
     check_probability,
     describe,
 )
+from ..kernels import get_backend
 from ..optim import LBFGS, GradientDescent, Optimizer, as_schedule, get_optimizer
 from .callbacks import Callback, PrintProgress
 from .comm import Communicator, LocalComm
@@ -193,6 +194,7 @@ class Trainer:
         dropout: float | Sequence[float] = 0.0,
         clip_norm: float | None = None,
         comm: Communicator | None = None,
+        backend: Any = "numpy",
     ):
         self.net = net
         self.optimizer = get_optimizer(optimizer)
@@ -236,6 +238,8 @@ class Trainer:
             _share_rng_state(self.rng, self.comm)
             self._masks = _GlobalBatchMasks(self.rng, net.dtype)
             self._agreement = np.zeros(2)
+        # What computes each step's gradient and update: backprop.kernels ("numpy", "numba", "auto").
+        self.backend = get_backend(backend, net, self.optimizer)
 
     # ------------------------------------------------------------------ one step
     def _cache(self, m: int):
@@ -311,11 +315,10 @@ class Trainer:
         rng = self.rng if self._masks is None else self._masks
         if m:
             coef = 1.0 / batch_total if w is None else np.divide(w, batch_total, out=self._coef_buffer(m))
-            cache = net.forward_columns(A0, self._cache(m), training=self.dropout is not None,
-                                        dropout=self.dropout, rng=rng)
-            reduced[-3] = net.cost_columns(cache, Y, coef)
+            cache = self._cache(m)
+            reduced[-3] = self.backend.gradient(cache, A0, Y, coef, grad, training=self.dropout is not None,
+                                                dropout=self.dropout, rng=rng)
             reduced[-1] = _correct(net, cache.A[net.n_layers], Y, labels)
-            net.backward_columns(cache, Y, coef, out=grad)
         else:  # an empty part of an uneven split
             reduced.fill(0)
             if self.dropout is not None and self._masks is not None:
@@ -356,7 +359,7 @@ class Trainer:
             self.step += 1
             return cost, float(self._reduced[-1])
         try:  # the optimizer refuses a step that overflows, before applying it
-            self.optimizer.step(net.params, grad, lr, grad_sq_norm=norm2)
+            self.backend.step(self.optimizer, net.params, grad, lr, norm2)
         except DivergenceError as exc:
             raise DivergenceError(
                 f"training diverged at epoch {self.epoch}, step {self.step}: {exc}; the learning rate may be too high"

@@ -1,0 +1,189 @@
+"""Backends: what computes a training step's gradient and update (the trainer's one hook).
+
+A backend is bound to one network (and checks the optimizer it is given). Its two methods are
+the trainer's hook:
+
+- ``gradient(cache, A0, Y, coef, grad, training=, dropout=, rng=) -> J``: forward pass (into
+  ``cache``), the cost J and the flat gradient (into ``grad``), for one batch of columns;
+- ``step(optimizer, params, grad, lr, grad_sq_norm)``: the optimizer's update of ``params``
+  (raises :class:`DivergenceError`, parameters untouched, when the step overflows).
+
+:class:`NumpyBackend` calls the numpy engine exactly as the trainer always did; :class:`NumbaBackend`
+runs the fused kernels of this package and is tested equal to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..core.validation import BackpropError, InputTypeError, ValidationError, describe
+
+__all__ = ["BACKENDS", "BackendNotice", "NumpyBackend", "NumbaBackend", "get_backend", "numba_status"]
+
+BACKENDS = ("numpy", "numba", "auto")
+_INSTALL = "pip install 'backprop-mlp[fast]'"
+
+
+class BackendNotice(UserWarning):
+    """``backend="auto"`` could not use numba and trains with numpy (the message says why)."""
+
+
+class NumpyBackend:
+    """The reference engine: :meth:`Network.forward_columns`, ``cost_columns``, ``backward_columns`` and
+    :meth:`Optimizer.step`, called as the trainer calls them."""
+
+    name = "numpy"
+
+    def __init__(self, net: Any):
+        self.net = net
+
+    def gradient(self, cache, A0, Y, coef, grad, *, training=False, dropout=None, rng=None) -> float:
+        net = self.net
+        net.forward_columns(A0, cache, training=training, dropout=dropout, rng=rng)
+        cost = net.cost_columns(cache, Y, coef)
+        net.backward_columns(cache, Y, coef, out=grad)
+        return cost
+
+    def step(self, optimizer, params, grad, lr, grad_sq_norm) -> None:
+        optimizer.step(params, grad, lr, grad_sq_norm=grad_sq_norm)
+
+    def __repr__(self) -> str:
+        return "NumpyBackend()"
+
+
+_STATUS: tuple[bool, str] | None = None
+
+
+def numba_status() -> tuple[bool, str]:
+    """(usable, reason): whether numba imports with the installed numpy and compiles a kernel that
+    agrees with numpy. Checked once per process (importing numba takes ~0.4 s; loading the
+    cached kernels or compiling them the first time, more: see the performance guide)."""
+    global _STATUS
+    if _STATUS is not None:
+        return _STATUS
+    if os.environ.get("BACKPROP_DISABLE_NUMBA"):
+        _STATUS = (False, "numba is disabled by the environment variable BACKPROP_DISABLE_NUMBA")
+        return _STATUS
+    try:
+        import numba  # noqa: F401
+    except ImportError as exc:
+        _STATUS = (False, f"numba is not installed ({exc}); {_INSTALL} installs it")
+        return _STATUS
+    except Exception as exc:  # numba refuses a numpy newer than it supports, at import
+        _STATUS = (False, f"numba does not work with numpy {np.__version__} ({type(exc).__name__}: {exc})")
+        return _STATUS
+    try:
+        from .vmath import tanh_array
+
+        x = np.array([-30.0, -0.5, 0.0, 0.25, 3.0])
+        out = np.empty_like(x)
+        tanh_array(x, out)
+        if not np.allclose(out, np.tanh(x), rtol=1e-14, atol=0):
+            raise ValueError(f"a compiled tanh gave {out.tolist()}, numpy {np.tanh(x).tolist()}")
+    except Exception as exc:
+        _STATUS = (False, f"numba {numba.__version__} failed to compile this library's kernels "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+        return _STATUS
+    _STATUS = (True, f"numba {numba.__version__}")
+    return _STATUS
+
+
+class NumbaBackend:
+    """The fused kernels (:mod:`backprop.kernels.engine`, :mod:`backprop.kernels.optim`): same
+    contract and, to rounding, the same numbers as :class:`NumpyBackend`."""
+
+    name = "numba"
+
+    def __init__(self, net: Any):
+        from .engine import StepKernels
+        from .optim import fused_step, supports
+
+        self.net = net
+        self._kernels = StepKernels(net)
+        self._fused_step, self._supports = fused_step, supports
+
+    def gradient(self, cache, A0, Y, coef, grad, *, training=False, dropout=None, rng=None) -> float:
+        return self._kernels.gradient(cache, A0, Y, coef, grad, training=training, dropout=dropout, rng=rng)
+
+    def step(self, optimizer, params, grad, lr, grad_sq_norm) -> None:
+        if self._supports(optimizer) and params.flags.c_contiguous and grad.flags.c_contiguous:
+            self._fused_step(optimizer, params, grad, lr, grad_sq_norm)
+        else:
+            optimizer.step(params, grad, lr, grad_sq_norm=grad_sq_norm)
+
+    def warm_up(self, optimizer: Any = None) -> None:
+        """Compile (or load from the disk cache) every kernel this network (and ``optimizer``) uses,
+        on copies with two examples, so a failure shows before training touches anything."""
+        net = self.net
+        probe = net.copy()
+        kernels = type(self)(probe)
+        m = 2
+        cache = probe.make_cache(m)
+        A0 = np.zeros((probe.layer_sizes[0], 4), probe.dtype)[:, ::2]  # a strided view, as batches are
+        Y = np.zeros((probe.layer_sizes[-1], m), probe.dtype)
+        if probe.loss.needs_probabilities:
+            Y[0] = 1
+        grad = np.empty_like(probe.params)
+        with np.errstate(all="ignore"):
+            kernels.gradient(cache, A0, Y, 0.5, grad)
+            kernels.gradient(cache, A0, Y, np.full(m, 0.5, probe.dtype), grad)
+            if probe.n_layers > 1:  # dropout on the hidden layers: the masked kernels
+                rates = [0.5] * (probe.n_layers - 1) + [0.0]
+                kernels.gradient(cache, A0, Y, 0.5, grad, training=True, dropout=rates,
+                                 rng=np.random.default_rng(0))
+            if optimizer is not None and self._supports(optimizer):
+                twin = copy.deepcopy(optimizer)
+                twin.reset()
+                grad.fill(0.5)
+                kernels.step(twin, probe.params, grad, 1e-3, float(grad @ grad))  # proven: the applying kernel
+                kernels.step(twin, probe.params, grad, 1e-3, None)  # checked: the step-and-norm kernel
+
+    def __repr__(self) -> str:
+        return "NumbaBackend()"
+
+
+def _notice(message: str) -> None:
+    warnings.warn(f"backend='auto': {message}; training with numpy", BackendNotice, stacklevel=4)
+
+
+def get_backend(spec: Any, net: Any, optimizer: Any = None) -> NumpyBackend | NumbaBackend:
+    """The backend named ``spec`` ("numpy", "numba", "auto", or a backend object), bound to ``net``;
+    with ``optimizer``, its update kernel is compiled too.
+
+    "auto" falls back to numpy with a one-line :class:`BackendNotice` when numba is missing, does
+    not work with the installed numpy, or fails to compile this network's kernels; "numba" raises
+    :class:`ValidationError` in those cases.
+    """
+    if isinstance(spec, (NumpyBackend, NumbaBackend)):
+        return spec if spec.net is net else type(spec)(net)
+    if not isinstance(spec, str):
+        raise InputTypeError(f"backend: expected one of {list(BACKENDS)}, received {describe(spec)}")
+    key = spec.lower()
+    if key not in BACKENDS:
+        raise ValidationError(f"backend: expected one of {list(BACKENDS)}, received {spec!r}")
+    if key == "numpy":
+        return NumpyBackend(net)
+    usable, reason = numba_status()
+    if not usable:
+        if key == "numba":
+            raise ValidationError(f"backend='numba': {reason}")
+        _notice(reason)
+        return NumpyBackend(net)
+    try:
+        backend = NumbaBackend(net)
+        backend.warm_up(optimizer)
+    except BackpropError:
+        raise
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"the numba kernels for this network failed to compile ({type(exc).__name__}: {first})"
+        if key == "numba":
+            raise ValidationError(f"backend='numba': {reason}") from None
+        _notice(reason)
+        return NumpyBackend(net)
+    return backend
