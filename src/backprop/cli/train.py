@@ -102,6 +102,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--early-stopping", action="store_true", help="stop when the validation loss stops improving")
     t.add_argument("--patience", type=int, default=10, help="epochs without improvement before stopping (default 10)")
     t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, dropout and split (default 0)")
+    t.add_argument("--backend", choices=("numpy", "numba", "auto"), default="numpy",
+                   help="what computes each step: numpy (default), numba (pip install 'backprop-mlp[fast]'), "
+                   "or auto: numba when it is installed and works, else numpy")
     o = p.add_argument_group("output")
     o.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     o.add_argument("--plot", metavar="DIR", help="save learning curves, gradient norms and (2-D data) the decision boundary")
@@ -434,7 +437,7 @@ def run(args: argparse.Namespace) -> int:
         elif list(net.layer_sizes) != sizes:
             raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(net.layer_sizes)}, "
                              f"the data and options imply {sizes}")
-        trainer = Trainer(net, **_trainer_options(opts))  # with several ranks, a stand-in that checks the options
+        trainer = Trainer(net, backend=args.backend, **_trainer_options(opts))  # with several ranks, a stand-in that checks the options
         norms = GradientNorms()
         history = History()
         if state is not None:
@@ -449,7 +452,7 @@ def run(args: argparse.Namespace) -> int:
     # 4. Together: training, the final scores; rank 0 alone prints and writes files.
     with abort_on_error(comm, traceback=debug):
         if comm.size > 1:  # the real trainer: rank 0's parameters and random state, on every rank
-            trainer = Trainer(net, comm=comm, **_trainer_options(opts))
+            trainer = Trainer(net, comm=comm, backend=args.backend, **_trainer_options(opts))
             if state is not None:
                 trainer.load_state_dict(state)
         net.trainer_, net.history_ = trainer, history

@@ -120,6 +120,10 @@ class NumbaBackend:
         """Compile (or load from the disk cache) every kernel this network (and ``optimizer``) uses,
         on copies with two examples, so a failure shows before training touches anything."""
         net = self.net
+        key = (tuple(self._kernels.kinds), tuple(self._kernels.alphas), net.loss.name, net.dtype.name,
+               type(optimizer).__name__)
+        if key in _WARM:
+            return
         probe = net.copy()
         kernels = type(self)(probe)
         m = 2
@@ -142,12 +146,25 @@ class NumbaBackend:
                 grad.fill(0.5)
                 kernels.step(twin, probe.params, grad, 1e-3, float(grad @ grad))  # proven: the applying kernel
                 kernels.step(twin, probe.params, grad, 1e-3, None)  # checked: the step-and-norm kernel
+        _WARM.add(key)
 
     def __repr__(self) -> str:
         return "NumbaBackend()"
 
 
+_WARM: set = set()  # what warm_up already compiled in this process
+
+
+def _format_notice(message, category, filename, lineno, line=None, _default=warnings.formatwarning):
+    if isinstance(category, type) and issubclass(category, BackendNotice):
+        return f"backprop: {message}\n"  # one line, without the source line of a plain warning
+    return _default(message, category, filename, lineno, line)
+
+
 def _notice(message: str) -> None:
+    """The one-line notice of ``backend="auto"`` falling back to numpy."""
+    if warnings.formatwarning is not _format_notice:
+        warnings.formatwarning = _format_notice
     warnings.warn(f"backend='auto': {message}; training with numpy", BackendNotice, stacklevel=4)
 
 
