@@ -135,6 +135,7 @@ def log1p(u):
     wc = w if w > 0.0 else 1.0
     wc = wc if wc < math.inf else 1.0
     y = _log_positive(wc) + (u - (wc - 1.0)) / wc  # w is never subnormal: it is 0 or at least 2^−53
+    y = y if u != 0.0 else u  # log1p(±0) = ±0
     y = y if u < math.inf else u
     y = y if w > 0.0 else (-math.inf if w == 0.0 else math.nan)
     return y if u == u else u
