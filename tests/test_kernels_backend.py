@@ -49,21 +49,33 @@ def data(rng, net, m):
     return X.astype(net.dtype), Y.astype(net.dtype)
 
 
+def layer_by_layer(net):
+    """The numba backend without its one-kernel step for small networks (each layer's kernels)."""
+    backend = NumbaBackend(net)
+    backend._kernels.small = None
+    return backend
+
+
 def both_gradients(net, X, Y, coef, **forward):
-    """(J, gradient, outputs) from the numpy engine and from the numba kernels, on one batch."""
+    """(J, gradient, outputs) from the numpy engine and from the numba kernels, on one batch; the
+    numba backend's two paths (one kernel per step for small networks, kernels per layer) must agree
+    with numpy alike."""
     A0, Yc = X.T, np.ascontiguousarray(Y.T)
     results = []
-    for backend in (NumpyBackend(net), NumbaBackend(net)):
+    for backend in (NumpyBackend(net), NumbaBackend(net), layer_by_layer(net)):
         cache = net.make_cache(X.shape[0])
         grad = np.empty_like(net.params)
         rng = np.random.default_rng(7) if forward else None
         with np.errstate(all="ignore"):
             J = backend.gradient(cache, A0, Yc, coef, grad, rng=rng, **forward)
         results.append((J, grad, cache.A[net.n_layers].copy()))
+    J, grad, A = results.pop()
+    assert abs(J - results[0][0]) <= 1e-12 * max(abs(results[0][0]), 1.0) or net.dtype == np.float32
+    assert_close(grad, results[0][1], 1e-12 if net.dtype == np.float64 else 2e-5)
     return results
 
 
-def assert_close(got, want, rtol):
+def assert_close(got, want, rtol):  # noqa: D103 - |got − want| ≤ rtol · max |want|
     scale = max(float(np.max(np.abs(want))), 1e-300)
     assert np.max(np.abs(np.asarray(got, np.float64) - want)) <= rtol * scale, (got, want)
 
@@ -103,6 +115,7 @@ def test_gradient_matches_finite_differences():
     net = Network([3, 4, 2], ["gelu", "softmax"], "categorical_crossentropy", seed=2)
     X, Y = data(rng, net, 6)
     (_, _, _), (_, g, _) = both_gradients(net, X, Y, 1.0 / 6)
+    assert NumbaBackend(net)._kernels.small is not None  # this network takes the one-kernel step
     numeric = np.empty_like(g)
     h = 1e-6
     for i in range(net.n_params):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.activations import ACTIVATIONS
-from . import layers, losses
+from . import layers, losses, small
 
 __all__ = ["StepKernels"]
 
@@ -60,6 +60,8 @@ class StepKernels:
             else:
                 self.fused_output = losses.FUSED.get((net.loss.name, output))
         self._scratch: dict[int, _Scratch] = {}
+        self.small = (small.SmallStep(net, self.kinds)
+                      if small.supports(self.kinds, net.loss.name, net.layer_sizes, bool(self.fused_output)) else None)
 
     def _scratch_for(self, cache) -> _Scratch:
         scratch = getattr(cache, "_kernel_scratch", None)
@@ -95,16 +97,18 @@ class StepKernels:
         """Forward pass, cost J and the flat gradient (into ``grad``) for one batch; returns J."""
         net = self.net
         L = net.n_layers
-        self.forward(A0, cache, training=training, dropout=dropout, rng=rng)
         scratch = self._scratch_for(cache)
-        dW, db = net._gradient_views(grad)
-        W, A, Z, G, dZ, dA = net.weights, cache.A, cache.Z, cache.G, cache.dZ, cache.dA
         scalar = isinstance(coef, float) or np.ndim(coef) == 0
         if scalar:
             scratch.coef[0] = coef
             coefs = scratch.coef
         else:
             coefs = coef
+        if self.small is not None and not (training and dropout is not None):
+            return float(self.small.gradient(cache, A0, Y, coefs, scalar, grad))
+        self.forward(A0, cache, training=training, dropout=dropout, rng=rng)
+        dW, db = net._gradient_views(grad)
+        W, A, Z, G, dZ, dA = net.weights, cache.A, cache.Z, cache.G, cache.dZ, cache.dA
         fused = self.fused_output
         if fused == "softmax":
             cost = losses.softmax_categorical_crossentropy(Z[L], A[L], Y, coefs, scalar, dA[L], dZ[L], db[L - 1],
