@@ -6,6 +6,7 @@ L2, clipping, sample weights, mini-batches. Skipped only where numba is not inst
 is tested without numba too.
 """
 
+import re
 import subprocess
 import sys
 import warnings
@@ -351,3 +352,59 @@ def test_import_backprop_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+@needs_numba
+@pytest.mark.parametrize("loss,n_out", [("binary_crossentropy", 1), ("binary_crossentropy", 3),
+                                        ("categorical_crossentropy", 3), ("mse", 2)])
+def test_many_epochs_in_one_kernel_keep_the_trainers_history_and_counters(loss, n_out):
+    """Full-batch plain SGD on a small network runs many epochs per kernel call: the history (loss,
+    accuracy, epochs), the counters and the parameters are the numpy trainer's, with L2, clipping
+    and sample weights."""
+    rng = np.random.default_rng(37)
+    output = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax", "mse": "identity"}[loss]
+    X = rng.standard_normal((30, 3))
+    if loss == "categorical_crossentropy":
+        Y = rng.integers(0, n_out, 30)
+    elif loss == "binary_crossentropy":
+        Y = (rng.random((30, n_out)) > 0.5).astype(float)
+    else:
+        Y = rng.standard_normal((30, n_out))
+    runs = []
+    for backend in ("numpy", "numba"):
+        net = Network([3, 6, 5, n_out], ["tanh", "relu", output], loss, seed=9)
+        history = net.fit(X, Y, optimizer="sgd", learning_rate=0.3, epochs=150, batch_size=None, l2=0.01,
+                          clip_norm=0.8, sample_weight=np.linspace(0.5, 1.5, 30),
+                          backend=backend)
+        runs.append((net.params.copy(), history, net.trainer_))
+    (p1, h1, t1), (p2, h2, t2) = runs
+    assert_close(p2, p1, 1e-12)
+    assert h2.epoch == h1.epoch == list(range(150))
+    assert sorted(h2.history) == sorted(h1.history)
+    for key in ("loss", "accuracy"):
+        if key in h1.history:
+            np.testing.assert_allclose(h2[key], h1[key], rtol=1e-12)
+    assert h2["lr"] == h1["lr"]
+    assert (t2.step, t2.epoch, t2.optimizer.t) == (t1.step, t1.epoch, t1.optimizer.t) == (150, 150, 150)
+    assert_close(t2.grad, t1.grad, 1e-12)  # the trainer's gradient of the last step, α undone
+
+
+@needs_numba
+@pytest.mark.parametrize("lr", [5.0, 10.0])  # the cost overflows first; the update α g overflows first
+def test_a_run_that_diverges_inside_the_epoch_kernel_stops_like_the_trainer(lr):
+    rng = np.random.default_rng(41)
+    X = rng.standard_normal((50, 2)) * 3
+    y = rng.standard_normal(50) * 100
+    outcomes = []
+    for backend in ("numpy", "numba"):
+        net = Network([2, 4, 1], ["tanh", "identity"], "mse", seed=1)
+        with pytest.raises(DivergenceError, match=r"training diverged at epoch \d+, step \d+") as caught:
+            net.fit(X, y, optimizer="sgd", learning_rate=lr, epochs=1000, batch_size=None, backend=backend)
+        outcomes.append((net.params.copy(), str(caught.value), list(net.history_["loss"])))
+    words = [re.sub(r"\d\.\d+e\+\d+", "<x>", o[1]) for o in outcomes]  # the same message, its norms to rounding
+    assert words[1] == words[0]
+    numbers = [[float(v) for v in re.findall(r"\d\.\d+e\+\d+", o[1])] for o in outcomes]
+    np.testing.assert_allclose(numbers[1], numbers[0], rtol=1e-9)
+    assert 50 < len(outcomes[1][2]) < 1000  # some epochs ran in the kernel before it stopped
+    assert_close(outcomes[1][0], outcomes[0][0], 1e-12)
+    np.testing.assert_allclose(outcomes[1][2], outcomes[0][2], rtol=1e-12)

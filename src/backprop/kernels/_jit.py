@@ -14,10 +14,16 @@ study found (``benchmarks/proposals/ENGINE.md``):
   ``inline="always"`` helpers (they take the caller's flags): helpers are ordinary jitted
   functions that LLVM inlines with their own flags;
 - ``cache=True``: the compiled machine code is kept on disk next to the module
-  (``__pycache__``), so later processes load it instead of compiling again.
+  (``__pycache__``), so later processes load it instead of compiling again. numba checks only
+  the source file of each cached function, not those of the functions it calls, so
+  :func:`_drop_stale_cache` removes this package's cached code whenever any of its source files
+  changed (a fingerprint of all of them is kept beside the cache).
 """
 
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 import numba
 from llvmlite import ir
@@ -68,3 +74,29 @@ def float64_to_bits(typingctx, value):
         return builder.bitcast(args[0], ir.IntType(64))
 
     return types.int64(value), codegen
+
+
+def _drop_stale_cache() -> None:
+    """Delete this package's numba cache files when any kernel source changed since they were written."""
+    here = Path(__file__).resolve().parent
+    cache = here / "__pycache__"
+    digest = hashlib.sha256()
+    for source in sorted(here.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    stamp = cache / "backprop-kernels.fingerprint"
+    fingerprint = f"{digest.hexdigest()} numba {numba.__version__}"
+    try:
+        if stamp.read_text() == fingerprint:
+            return
+    except OSError:
+        pass
+    try:
+        cache.mkdir(exist_ok=True)
+        for stale in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
+            stale.unlink()
+        stamp.write_text(fingerprint)
+    except OSError:  # a read-only install: numba then caches elsewhere (or not at all)
+        pass
+
+
+_drop_stale_cache()

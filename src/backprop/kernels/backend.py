@@ -6,7 +6,10 @@ the trainer's hook:
 - ``gradient(cache, A0, Y, coef, grad, training=, dropout=, rng=) -> J``: forward pass (into
   ``cache``), the cost J and the flat gradient (into ``grad``), for one batch of columns;
 - ``step(optimizer, params, grad, lr, grad_sq_norm)``: the optimizer's update of ``params``
-  (raises :class:`DivergenceError`, parameters untouched, when the step overflows).
+  (raises :class:`DivergenceError`, parameters untouched, when the step overflows);
+- ``run_epochs(trainer, data, epochs, history, stop, plain=)``: how many of the run's epochs it
+  ran itself before the trainer's loop (0 for numpy; the numba backend runs plain full-batch
+  gradient descent on small networks many epochs per kernel call).
 
 :class:`NumpyBackend` calls the numpy engine exactly as the trainer always did; :class:`NumbaBackend`
 runs the fused kernels of this package and is tested equal to it.
@@ -51,6 +54,10 @@ class NumpyBackend:
 
     def step(self, optimizer, params, grad, lr, grad_sq_norm) -> None:
         optimizer.step(params, grad, lr, grad_sq_norm=grad_sq_norm)
+
+    def run_epochs(self, trainer, data, epochs, history, stop, *, plain: bool) -> int:
+        """Epochs run outside the trainer's loop: none (see :meth:`NumbaBackend.run_epochs`)."""
+        return 0
 
     def __repr__(self) -> str:
         return "NumpyBackend()"
@@ -115,6 +122,16 @@ class NumbaBackend:
             self._fused_step(optimizer, params, grad, lr, grad_sq_norm)
         else:
             optimizer.step(params, grad, lr, grad_sq_norm=grad_sq_norm)
+
+    def run_epochs(self, trainer, data, epochs, history, stop, *, plain: bool) -> int:
+        """Run as many of ``epochs`` as it can in one kernel call per chunk (:mod:`backprop.kernels.epochs`)
+        when ``plain`` (no callback, validation or early stopping) and the run allows it; returns how
+        many it ran, the history and the trainer's counters updated. The trainer's loop does the rest."""
+        if not plain:
+            return 0
+        from .epochs import run_epochs
+
+        return run_epochs(trainer, self._kernels, data, epochs, history, stop)
 
     def warm_up(self, optimizer: Any = None) -> None:
         """Compile (or load from the disk cache) every kernel this network (and ``optimizer``) uses,

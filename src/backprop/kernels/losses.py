@@ -10,7 +10,8 @@ The formulas are the numpy engine's (:mod:`backprop.core.losses`), costs from th
 
 ``coef`` is an array of the per-example coefficients c_i (shape (m,)) or, when ``scalar``, of one
 coefficient for all (shape (1,)). ``S`` is scratch of the outputs' shape (the cache's dA[L]).
-Each kernel returns J.
+Each kernel returns J, summed as numpy sums it (the loss terms first, then times c when c is one
+number), so a cost that overflows in one engine overflows in the other.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ def sigmoid_binary_crossentropy(Z, A, Y, coef, scalar, S, dZ, db):
     for k in range(Z.shape[0]):
         for i in range(Z.shape[1]):
             z = float(Z[k, i])
-            c = coef[0] if scalar else coef[i]
+            c = 1.0 if scalar else coef[i]
             S[k, i] = ((z if z > 0.0 else 0.0) + log1p(exp(-abs(z))) - Y[k, i] * z) * c
     _output_error(A, Y, coef, scalar, dZ)
     sum_rows_into(dZ, db)
-    return row_sum(S.ravel())
+    total = row_sum(S.ravel())
+    return coef[0] * total if scalar else total
 
 
 @jit
@@ -51,11 +53,12 @@ def softmax_categorical_crossentropy(Z, A, Y, coef, scalar, S, dZ, db, col_max, 
         for k in range(n):
             y_total += Y[k, i]
             y_z += Y[k, i] * Z[k, i]
-        c = coef[0] if scalar else coef[i]
+        c = 1.0 if scalar else coef[i]
         S[0, i] = (S[0, i] * y_total - y_z) * c
     _output_error(A, Y, coef, scalar, dZ)
     sum_rows_into(dZ, db)
-    return row_sum(S[0])
+    total = row_sum(S[0])
+    return coef[0] * total if scalar else total
 
 
 @jit
@@ -63,11 +66,12 @@ def identity_squared_error(Z, A, Y, coef, scalar, S, dZ, db):
     for k in range(Z.shape[0]):
         for i in range(Z.shape[1]):
             r = float(Z[k, i] - Y[k, i])
-            c = coef[0] if scalar else coef[i]
-            S[k, i] = 0.5 * r * r * c
+            c = 1.0 if scalar else coef[i]
+            S[k, i] = r * r * c
     _output_error(A, Y, coef, scalar, dZ)
     sum_rows_into(dZ, db)
-    return row_sum(S.ravel())
+    total = row_sum(S.ravel())
+    return 0.5 * (coef[0] * total if scalar else total)
 
 
 FUSED = {

@@ -538,7 +538,8 @@ class Trainer:
                     self._run_lbfgs(data, epochs, validation, callbacks, history, stop, early_stopping,
                                     monitor, maximize, patience, min_delta)
                     return history
-                for _ in range(epochs):
+                plain = not callbacks and validation is None and not early_stopping
+                for _ in range(epochs - self.backend.run_epochs(self, data, epochs, history, stop, plain=plain)):
                     started = time.perf_counter()
                     logs = self._run_epoch(data, stop, batch_callbacks)
                     logs.update(self._validation_logs(validation))
