@@ -409,3 +409,17 @@ def test_a_run_that_diverges_inside_the_epoch_kernel_stops_like_the_trainer(lr):
     # 100+ steps of a run growing ~10× per step amplify rounding: 1e-9, not 1e-12
     assert_close(outcomes[1][0], outcomes[0][0], 1e-9)
     np.testing.assert_allclose(outcomes[1][2], outcomes[0][2], rtol=1e-9)
+
+
+@needs_numba
+def test_lbfgs_takes_the_numba_gradient_and_ends_where_numpy_does():
+    pytest.importorskip("scipy")
+    rng = np.random.default_rng(43)
+    X = rng.standard_normal((60, 3))
+    y = rng.integers(0, 3, 60)
+    ends = []
+    for backend in ("numpy", "numba"):
+        net = Network([3, 6, 3], ["tanh", "softmax"], "categorical_crossentropy", seed=2)
+        net.fit(X, y, optimizer="lbfgs", epochs=15, batch_size=None, backend=backend)
+        ends.append(net.params.copy())
+    assert_close(ends[1], ends[0], 1e-8)  # 15 quasi-Newton iterations (line searches amplify rounding)
