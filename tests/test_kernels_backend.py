@@ -271,6 +271,14 @@ def test_partial_fit_and_the_estimators_take_the_backend():
     fitted = [NeuralNetClassifier((6,), max_iter=4, random_state=0, backend=b).fit(X, y) for b in ("numpy", "numba")]
     assert fitted[1].get_params()["backend"] == "numba"
     assert_close(fitted[1].network_.params, fitted[0].network_.params, 1e-12)
+    for nesterov in (True, False):  # scikit-learn's SGD rule (its own velocity), fused too
+        fitted = [NeuralNetClassifier((6,), solver="sgd", nesterovs_momentum=nesterov, max_iter=4, random_state=0,
+                                      backend=b).fit(X, y) for b in ("numpy", "numba")]
+        assert_close(fitted[1].network_.params, fitted[0].network_.params, 1e-12)
+    from backprop.kernels.optim import supports
+    from backprop.sklearn._optimizers import SklearnAdam, SklearnSGD
+
+    assert supports(SklearnAdam()) and supports(SklearnSGD())
     targets = X @ np.array([1.0, -2.0, 0.5])
     fitted = [NeuralNetRegressor((6,), max_iter=4, random_state=0, backend=b).fit(X, targets) for b in ("numpy", "numba")]
     assert_close(fitted[1].network_.params, fitted[0].network_.params, 1e-12)

@@ -13,7 +13,8 @@ they were).
 The update rules (``torch.optim``'s, as the numpy classes state them):
 sgd s = α g; momentum v ← μv + g, s = αv; nesterov v ← μv + g, s = α(g + μv);
 rmsprop r ← ρr + (1 − ρ)g², s = αg/(√r + ε); adam (moments held as m̃ = m/(1 − β₁), ṽ = v/(1 − β₂),
-or as torch's m, v near the dtype's range) s = c m/(√v + ε′); adamw adds αλθ.
+or as torch's m, v near the dtype's range) s = c m/(√v + ε′); adamw adds αλθ; scikit-learn's Adam
+is adam with its own c, ε′; scikit-learn's SGD u ← μu − αg, s = αg − μu (Nesterov) or −u.
 """
 
 from __future__ import annotations
@@ -97,6 +98,23 @@ def _adam(p, g, s_out, m, v, b1, b2, scaled, c, eps, decay, apply):
     return total
 
 
+@reduce_jit
+def _velocity(p, g, s_out, u, lr, mu, nesterov, apply):
+    """scikit-learn's SGD: u ← μu − αg; θ ← θ + μu − αg (Nesterov) or θ + u, i.e. s = αg − μu or −u."""
+    total = 0.0
+    for i in range(p.shape[0]):
+        scaled = g[i] * lr
+        ui = u[i] * mu - scaled
+        u[i] = ui
+        s = scaled - u[i] * mu if nesterov else -u[i]
+        if apply:
+            p[i] -= s
+        else:
+            s_out[i] = s
+            total += s * s
+    return total
+
+
 @jit
 def _subtract(p, s):
     for i in range(p.shape[0]):
@@ -106,13 +124,29 @@ def _subtract(p, s):
 _RULES = (GradientDescent, Momentum, Nesterov, RMSprop, Adam, AdamW)
 
 
+def _rule(optimizer):
+    """The kernel family of ``optimizer``: a built-in rule, Adam's subclasses that change only its
+    step constants (scikit-learn's Adam), scikit-learn's SGD (by name: no import of scikit-learn
+    here); None for anything else (its own ``step`` runs)."""
+    kind = type(optimizer)
+    if kind in _RULES:
+        return kind
+    if isinstance(optimizer, Adam) and kind._direction is Adam._direction and kind._prepare is Adam._prepare:
+        return Adam
+    if kind.__name__ == "SklearnSGD" and kind.__module__ == "backprop.sklearn._optimizers":
+        return kind
+    return None
+
+
 def supports(optimizer) -> bool:
-    """Whether ``optimizer`` is one of the built-in rules these kernels implement (not a subclass)."""
-    return type(optimizer) in _RULES
+    """Whether these kernels implement ``optimizer``'s rule."""
+    return _rule(optimizer) is not None
 
 
 def _run(opt, params, grad, scratch, constants, apply: bool) -> float:
-    kind = type(opt)
+    kind = _rule(opt)
+    if kind.__name__ == "SklearnSGD":
+        return _velocity(params, grad, scratch, opt._state["velocity"], constants, opt.momentum, opt.nesterov, apply)
     if kind is GradientDescent:
         return _sgd(params, grad, scratch, constants, apply)
     if kind in (Momentum, Nesterov):
@@ -121,6 +155,8 @@ def _run(opt, params, grad, scratch, constants, apply: bool) -> float:
     if kind is RMSprop:
         return _rmsprop(params, grad, scratch, opt._state["square_avg"], constants, opt.rho, opt.eps, apply)
     c, eps, *decay = constants
+    if kind is Adam:
+        decay = ()
     return _adam(params, grad, scratch, opt._state["exp_avg"], opt._state["exp_avg_sq"], opt.beta_1, opt.beta_2,
                  opt._scaled, c, eps, decay[0] if decay else 0.0, apply)
 
