@@ -250,6 +250,7 @@ def test_a_user_activation_and_loss_fall_back_per_layer():
 
 
 @needs_numba
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer. Maximum iterations")  # max_iter=4 on purpose
 def test_partial_fit_and_the_estimators_take_the_backend():
     rng = np.random.default_rng(31)
     X = rng.standard_normal((40, 3))
