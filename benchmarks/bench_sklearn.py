@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python benchmarks/bench_sklearn.py              # all five data sets
     PYTHONPATH=src python benchmarks/bench_sklearn.py --datasets iris,wine --threads 2
+    PYTHONPATH=src python benchmarks/bench_sklearn.py --backends numpy,numba   # + the compiled kernels
 
 Each data set runs ``Pipeline(StandardScaler, model)`` with identical hyperparameters and
 ``random_state`` on both sides (so identical initial weights), on the same folds. The two
@@ -43,8 +44,8 @@ def load(name: str):
     return getattr(datasets, f"load_{name}")(return_X_y=True)
 
 
-def models(name: str, random_state: int = 0, **overrides: Any):
-    """(ours, theirs): the two pipelines of data set ``name`` with identical settings."""
+def models(name: str, random_state: int = 0, backend: str | None = None, **overrides: Any):
+    """(ours, theirs): the two pipelines of data set ``name`` with identical settings (``backend``: ours only)."""
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -55,22 +56,31 @@ def models(name: str, random_state: int = 0, **overrides: Any):
     params = {**case["params"], "random_state": random_state, **overrides}
     ours, theirs = ((NeuralNetClassifier, MLPClassifier) if case["kind"] == "classifier"
                     else (NeuralNetRegressor, MLPRegressor))
-    return make_pipeline(StandardScaler(), ours(**params)), make_pipeline(StandardScaler(), theirs(**params))
+    mine = ours(**params) if backend is None else ours(**params, backend=backend)
+    return make_pipeline(StandardScaler(), mine), make_pipeline(StandardScaler(), theirs(**params))
 
 
-def compare(name: str, n_splits: int = 5, random_state: int = 0, **overrides: Any) -> dict[str, Any]:
-    """Cross-validate both sides on the same folds; scores, fit times and epochs per side."""
+def compare(name: str, n_splits: int = 5, random_state: int = 0, backends: tuple[str, ...] = (),
+            **overrides: Any) -> dict[str, Any]:
+    """Cross-validate both sides on the same folds; scores, fit times and epochs per side.
+
+    ``backends``: extra sides "ours_<backend>" (e.g. "numba"), ours with that backend, interleaved
+    with the other two."""
     from sklearn.base import clone
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import KFold, StratifiedKFold
 
     X, y = load(name)
     ours, theirs = models(name, random_state, **overrides)
+    extra = [(f"ours_{b}", models(name, random_state, backend=b, **overrides)[0]) for b in backends]
+    sides = ["ours", "theirs"] + [side for side, _ in extra]
     splitter = (StratifiedKFold if CASES[name]["kind"] == "classifier" else KFold)(
         n_splits, shuffle=True, random_state=random_state)
-    out: dict[str, Any] = {side: {"scores": [], "fit_seconds": [], "epochs": []} for side in ("ours", "theirs")}
+    out: dict[str, Any] = {side: {"scores": [], "fit_seconds": [], "epochs": []} for side in sides}
+    for _, model in extra:  # compile (or load) the kernels outside the timed fits
+        clone(model).fit(X[:20], y[:20])
     for fold, (train, test) in enumerate(splitter.split(X, y)):
-        order = [("ours", ours), ("theirs", theirs)]
+        order = [("ours", ours), ("theirs", theirs)] + extra
         for side, model in order if fold % 2 == 0 else order[::-1]:
             model = clone(model)
             with warnings.catch_warnings():
@@ -81,13 +91,16 @@ def compare(name: str, n_splits: int = 5, random_state: int = 0, **overrides: An
             out[side]["scores"].append(float(model.score(X[test], y[test])))
             out[side]["fit_seconds"].append(seconds)
             out[side]["epochs"].append(int(model[-1].n_iter_))
-    for side in ("ours", "theirs"):
+    for side in sides:
         r = out[side]
         r["score"] = sum(r["scores"]) / n_splits
         r["fit_time"] = sum(r["fit_seconds"])
     out["metric"] = "accuracy" if CASES[name]["kind"] == "classifier" else "R²"
     out["difference"] = out["ours"]["score"] - out["theirs"]["score"]
     out["time_ratio"] = out["ours"]["fit_time"] / out["theirs"]["fit_time"]
+    for side, _ in extra:
+        out[side]["difference"] = out[side]["score"] - out["theirs"]["score"]
+        out[side]["time_ratio"] = out[side]["fit_time"] / out["theirs"]["fit_time"]
     return out
 
 
@@ -103,6 +116,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"{o['fit_time']:.2f} | {t['fit_time']:.2f} | {r['time_ratio']:.2f} | "
             f"{sum(o['epochs']) / len(o['epochs']):.0f} / {sum(t['epochs']) / len(t['epochs']):.0f} |"
         )
+    extra = sorted({k for r in results.values() for k in r if k.startswith("ours_")})
+    for side in extra:
+        lines += ["", f"{side}: backprop with backend={side[5:]!r}, interleaved with the two above in the same folds", "",
+                  "| data set | metric | ours | scikit-learn | ours − theirs | fit s ours | fit s theirs | ratio | epochs |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for name, r in results.items():
+            o, t = r[side], r["theirs"]
+            lines.append(
+                f"| {name} | {r['metric']} | {o['score']:.4f} | {t['score']:.4f} | {o['difference']:+.4f} | "
+                f"{o['fit_time']:.2f} | {t['fit_time']:.2f} | {o['time_ratio']:.2f} | "
+                f"{sum(o['epochs']) / len(o['epochs']):.0f} |"
+            )
     return "\n".join(lines)
 
 
@@ -113,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="BLAS threads for both sides (threadpoolctl; 0: leave as is). These matrices are small: "
                              "one thread is the fastest for both, and extra threads only add contention")
     parser.add_argument("--json", default=None, help="also write the full results here")
+    parser.add_argument("--backends", default="numpy",
+                        help="backprop backends to time, comma-separated: numpy (always, the 'ours' column) "
+                             "and/or numba (extra rows, interleaved)")
     args = parser.parse_args(argv)
     names = [n for n in args.datasets.split(",") if n]
     unknown = set(names) - set(CASES)
@@ -126,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         limiter = threadpool_limits(limits=args.threads)  # noqa: F841 - kept alive for the run
     results = {}
     for name in names:
-        results[name] = compare(name)
+        results[name] = compare(name, backends=tuple(b for b in args.backends.split(",") if b and b != "numpy"))
         print(f"{name}: done", file=sys.stderr, flush=True)
     print(table(results))
     if args.json:

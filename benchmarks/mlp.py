@@ -137,7 +137,7 @@ def backprop_engine(task: Task) -> Callable[[], Callable[[], tuple[float, float]
     return setup
 
 
-def backprop_fit(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
+def backprop_fit(task: Task, backend: str = "numpy") -> Callable[[], Callable[[], tuple[float, float]]]:
     def setup():
         try:
             from backprop import Network
@@ -145,14 +145,27 @@ def backprop_fit(task: Task) -> Callable[[], Callable[[], tuple[float, float]]]:
             raise Skip(f"backprop.Network not importable: {exc}") from None
         if not hasattr(Network, "fit"):
             raise Skip("Network.fit has not landed on this branch yet")
+        options = {}
+        if backend != "numpy":
+            try:
+                from backprop.kernels import numba_status
+            except ImportError:
+                raise Skip("backprop.kernels has not landed on this branch") from None
+            usable, reason = numba_status()
+            if not usable:
+                raise Skip(reason)
+            options["backend"] = backend
         net, start = _network_at_start(Network, task)
         targets = task.labels if task.output == "softmax" else task.Y
+        if backend != "numpy":  # compile (or load from the disk cache) outside the timed repetitions
+            net.fit(task.X[:64], targets[:64], optimizer=task.optimizer, learning_rate=task.lr, epochs=1,
+                    batch_size=min(task.batch, 32), shuffle=False, **options)
 
         def rep():
             net.params[...] = start
             t0 = time.perf_counter()
             hist = net.fit(task.X, targets, optimizer=task.optimizer, learning_rate=task.lr, epochs=task.passes,
-                           batch_size=task.batch, shuffle=False)
+                           batch_size=task.batch, shuffle=False, **options)
             elapsed = time.perf_counter() - t0
             try:
                 loss_value = float(hist.history["loss"][-1])

@@ -98,8 +98,19 @@ def backprop_engine(P: dict[str, Any], cost_every: int = 1) -> Callable[[], Call
     return setup
 
 
-def backprop_fit(P: dict[str, Any]) -> Callable[[], Callable[[], float]]:
-    """``Network.fit`` (batch_size=None: full batch; SGD; no shuffling)."""
+def numba_or_skip() -> None:
+    """Skip a row of the numba backend when numba is missing or does not work here."""
+    try:
+        from backprop.kernels import numba_status
+    except ImportError:
+        raise Skip("backprop.kernels has not landed on this branch") from None
+    usable, reason = numba_status()
+    if not usable:
+        raise Skip(reason)
+
+
+def backprop_fit(P: dict[str, Any], backend: str = "numpy") -> Callable[[], Callable[[], float]]:
+    """``Network.fit`` (batch_size=None: full batch; SGD; no shuffling), with the given backend."""
 
     def setup():
         try:
@@ -108,14 +119,21 @@ def backprop_fit(P: dict[str, Any]) -> Callable[[], Callable[[], float]]:
             raise Skip(f"backprop.Network not importable: {exc}") from None
         if not hasattr(Network, "fit"):
             raise Skip("Network.fit has not landed on this branch yet")
+        options = {}
+        if backend != "numpy":
+            numba_or_skip()
+            options["backend"] = backend
         net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
         start = _flat(net, P["init"])
         X, y, iterations = P["X"], P["y"], P["iterations"]
+        if backend != "numpy":  # compile (or load from the disk cache) outside the timed repetitions
+            net.fit(X, y, optimizer="sgd", learning_rate=LEARNING_RATE, epochs=2, batch_size=None, **options)
 
         def rep():
             net.params[...] = start
             t0 = time.perf_counter()
-            net.fit(X, y, optimizer="sgd", learning_rate=LEARNING_RATE, epochs=iterations, batch_size=None, shuffle=False)
+            net.fit(X, y, optimizer="sgd", learning_rate=LEARNING_RATE, epochs=iterations, batch_size=None, shuffle=False,
+                    **options)
             elapsed = time.perf_counter() - t0
             P["result"] = (net.weights[0], net.biases[0], net.weights[1], net.biases[1])
             return elapsed
@@ -422,6 +440,8 @@ def impls(P: dict[str, Any], peers: set[str], threads: int, prototypes: bool = T
         ("backprop engine loop", backprop_engine(P, 1), "ours", "J every iter", True),
         ("backprop engine loop, J every 1000th", backprop_engine(P, c), "ours", f"J every {c}th iter", False),
         ("backprop Network.fit", backprop_fit(P), "ours", "fit(optimizer='sgd', batch_size=None, shuffle=False)", False),
+        ("backprop Network.fit, backend='numba'", backprop_fit(P, "numba"), "ours",
+         "same, compiled kernels (pip install 'backprop-mlp[fast]'); epochs run inside the kernel", False),
     ]
     if "numpy" in peers:
         rows += [

@@ -38,6 +38,8 @@ def impls(t: mlp.Task, peers: set[str]) -> list[Impl]:
     rows = [
         Impl("backprop engine loop", mlp.backprop_engine(t), "ours", ours_note, ref=True),
         Impl("backprop Network.fit", mlp.backprop_fit(t), "ours", "fit(epochs=1, shuffle=False)"),
+        Impl("backprop Network.fit, backend='numba'", mlp.backprop_fit(t, "numba"), "ours",
+             "same, fused kernels around BLAS (pip install 'backprop-mlp[fast]')"),
     ]
     if "numpy" in peers:
         rows.append(Impl("textbook numpy", mlp.textbook_numpy(t), "peer", "new arrays every step; per-array Adam"))

@@ -33,6 +33,8 @@ def impls(t: mlp.Task, peers: set[str]) -> list[Impl]:
     rows = [
         Impl("backprop engine loop", mlp.backprop_engine(t), "ours", "in-place SGD on the flat vector", ref=True, units=n),
         Impl("backprop Network.fit", mlp.backprop_fit(t), "ours", f"fit(epochs={n}, batch_size={t.batch})", units=n),
+        Impl("backprop Network.fit, backend='numba'", mlp.backprop_fit(t, "numba"), "ours",
+             "same, fused kernels around BLAS", units=n),
     ]
     if "numpy" in peers:
         rows.append(Impl("textbook numpy", mlp.textbook_numpy(t), "peer", "new arrays every step", units=n))

@@ -33,7 +33,8 @@ from .train.trainer import Trainer
 
 __all__ = ["Network"]
 
-_TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed", "l2", "dropout", "clip_norm", "comm")
+_TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed", "l2", "dropout", "clip_norm", "comm",
+                    "backend")
 
 
 class Network(_EngineNetwork):
@@ -75,6 +76,7 @@ class Network(_EngineNetwork):
         reinitialize: bool = False,
         comm: Any = None,
         sharded: bool = False,
+        backend: str = "numpy",
     ) -> History:
         """Train by backpropagation and return the per-epoch :class:`~backprop.train.History`.
 
@@ -137,6 +139,11 @@ class Network(_EngineNetwork):
             ``load_csv(..., shard=(rank, size))`` loads them) instead of all of it; the batches
             are those of single-process training on all the rows with the same seed.
             ``validation_data`` is then held whole by every rank; ``validation_split`` is refused.
+        backend : {"numpy", "numba", "auto"}
+            What computes each step: the numpy engine; the compiled kernels of
+            :mod:`backprop.kernels` (``pip install 'backprop-mlp[fast]'``), the same numbers to
+            rounding; or "auto": numba when it is installed and works, else numpy with a
+            one-line notice.
 
         Returns
         -------
@@ -155,7 +162,7 @@ class Network(_EngineNetwork):
             self.initialize(seed=seed if not isinstance(seed, np.random.Generator) else None)
         self.trainer_ = Trainer(
             self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
-            seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm,
+            seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm, backend=backend,
         )
         return self._train(X, Y, epochs, History(), validation_data=validation_data,
                            validation_split=validation_split, seed=seed, sample_weight=sample_weight,
@@ -178,7 +185,7 @@ class Network(_EngineNetwork):
         """One epoch of training that keeps the optimizer state between calls (see the module notes).
 
         ``options`` are the training options of :meth:`fit` (optimizer, learning_rate, batch_size,
-        shuffle, seed, l2, dropout, clip_norm, comm); they take effect on the first call. ``sharded``
+        shuffle, seed, l2, dropout, clip_norm, comm, backend); they take effect on the first call. ``sharded``
         as in :meth:`fit`. Returns the history of all ``partial_fit`` calls so far.
         """
         unknown = set(options) - set(_TRAINER_OPTIONS)

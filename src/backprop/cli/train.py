@@ -105,6 +105,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--early-stopping", action="store_true", help="stop when the validation loss stops improving")
     t.add_argument("--patience", type=int, default=10, help="epochs without improvement before stopping (default 10)")
     t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, dropout and split (default 0)")
+    t.add_argument("--backend", choices=("numpy", "numba", "auto"), default="numpy",
+                   help="what computes each step: numpy (default), numba (pip install 'backprop-mlp[fast]'), "
+                   "or auto: numba when it is installed and works, else numpy")
     o = p.add_argument_group("output")
     o.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     o.add_argument("--plot", metavar="DIR", help="save learning curves, gradient norms and (2-D data) the decision boundary")
@@ -224,6 +227,7 @@ class _Run:
     debug: bool
     sharded: bool
     data_comm: Any  # the ranks among which the rows are divided (a LocalComm without --shard)
+    backend: str = "numpy"  # what computes each step (--backend); not stored: a run resumes with any
     opts: dict[str, Any] = field(default_factory=dict)
     spec: str = ""  # the data set or file
     state: dict[str, Any] | None = None  # the checkpoint's training state (--resume)
@@ -259,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
     comm = _communicator(args)
     sharded = bool(args.shard)
     job = _Run(comm=comm, debug=bool(getattr(args, "debug", False)), sharded=sharded,
-               data_comm=comm if sharded else LocalComm())
+               data_comm=comm if sharded else LocalComm(), backend=args.backend)
     with report_once(comm, "train", job.debug):
         _read_inputs(args, job)  # 1. alone: the options, the checkpoint, the data (with --shard, this rank's rows)
     with abort_on_error(comm, traceback=job.debug):
@@ -348,7 +352,7 @@ def _build(job: _Run) -> None:
     elif list(job.net.layer_sizes) != sizes:
         raise ShapeError(f"--resume: the checkpoint's network has layer sizes {list(job.net.layer_sizes)}, "
                          f"the data and options imply {sizes}")
-    job.trainer = Trainer(job.net, comm=job.comm, **_trainer_options(opts))  # joins the other ranks when it runs
+    job.trainer = Trainer(job.net, comm=job.comm, backend=job.backend, **_trainer_options(opts))  # joins the other ranks when it runs
     if job.state is not None:
         job.trainer.load_state_dict(job.state)
         job.history = History.from_dict(job.state.get("history") or {})

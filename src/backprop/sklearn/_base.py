@@ -91,6 +91,7 @@ class BaseNeuralNet(BaseEstimator):
         clip_norm=None,
         dtype=None,
         init="sklearn",
+        backend="numpy",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -121,6 +122,7 @@ class BaseNeuralNet(BaseEstimator):
         self.clip_norm = clip_norm
         self.dtype = dtype
         self.init = init
+        self.backend = backend
 
     # ------------------------------------------------------------ fitted views
     @property
@@ -391,7 +393,7 @@ class BaseNeuralNet(BaseEstimator):
         solver = self._solver_state(continuing, rs)
         trainer = Trainer(self.network_, optimizer=solver["optimizer"], learning_rate=solver["learning_rate"],
                           batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle, seed=solver["rng"],
-                          l2=self.alpha, dropout=self.dropout, clip_norm=self.clip_norm)
+                          l2=self.alpha, dropout=self.dropout, clip_norm=self.clip_norm, backend=self.backend)
         trainer.step, trainer.epoch = solver["step"], solver["epoch"]
         monitor = EpochMonitor(self, X.shape[0], validation, solver["rate"], incremental, stochastic)
         epochs = 1 if incremental else self.max_iter

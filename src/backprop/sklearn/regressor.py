@@ -78,6 +78,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         clip_norm=None,
         dtype=None,
         init="sklearn",
+        backend="numpy",
     ):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
@@ -86,7 +87,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
             momentum=momentum, nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, dropout=dropout, schedule=schedule,
-            optimizer=optimizer, clip_norm=clip_norm, dtype=dtype, init=init,
+            optimizer=optimizer, clip_norm=clip_norm, dtype=dtype, init=init, backend=backend,
         )
         self.loss = loss
 

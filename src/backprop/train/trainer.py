@@ -49,6 +49,7 @@ from ..core.validation import (
     check_positive_float,
     describe,
 )
+from ..kernels import get_backend
 from ..optim import LBFGS, Optimizer, as_schedule, get_optimizer
 from ..optim.schedules import Schedule
 from . import parallel
@@ -104,10 +105,11 @@ class Trainer:
         clip_norm: float | None = None,
         comm: Communicator | None = None,
         incremental: bool = False,
+        backend: Any = "numpy",
     ):
         self.options = {"optimizer": optimizer, "learning_rate": learning_rate, "batch_size": batch_size,
                         "shuffle": shuffle, "seed": seed, "l2": l2, "dropout": dropout, "clip_norm": clip_norm,
-                        "comm": comm}
+                        "comm": comm, "backend": backend}
         self.incremental = bool(incremental)
         self.history = History()
         self.net = net
@@ -142,6 +144,8 @@ class Trainer:
         self._synchronized = self.comm.size == 1
         self._masks: parallel.GlobalBatchMasks | None = None  # several processes: set by synchronize()
         self._agreement = np.zeros(2)  # several processes: [stop requested, Ctrl-C pending]
+        # What computes each step's gradient and update: backprop.kernels ("numpy", "numba", "auto").
+        self.backend = get_backend(backend, net, self.optimizer)
 
     def synchronize(self) -> None:
         """Several processes: take rank 0's parameters and RNG state (collective; once, before the first step).
@@ -191,11 +195,10 @@ class Trainer:
         rng = self.rng if self._masks is None else self._masks
         if m:
             coef = 1.0 / batch_total if w is None else np.divide(w, batch_total, out=self.buffers.coefficients(m))
-            cache = net.forward_columns(A0, self.buffers.cache(m), training=self.dropout is not None,
-                                        dropout=self.dropout, rng=rng)
-            reduced[-3] = net.cost_columns(cache, Y, coef)
+            cache = self.buffers.cache(m)
+            reduced[-3] = self.backend.gradient(cache, A0, Y, coef, grad, training=self.dropout is not None,
+                                                dropout=self.dropout, rng=rng)
             reduced[-1] = count_correct(net, cache.A[net.n_layers], labels)
-            net.backward_columns(cache, Y, coef, out=grad)
         else:  # an empty part of an uneven split
             reduced.fill(0)
             if self.dropout is not None and self._masks is not None:
@@ -225,7 +228,7 @@ class Trainer:
             norm2 = self.clip_norm**2 * (1 + 1e-6)  # ‖clipped grad‖², rounding included (a bound is all it needs)
         lr = self._rate(self.step)
         try:  # the optimizer refuses a step that overflows, before applying it
-            self._grad_scale = self.optimizer.step_in_gradient(self.net.params, grad, lr, grad_sq_norm=norm2)
+            self._grad_scale = self.backend.step(self.optimizer, self.net.params, grad, lr, norm2)
         except DivergenceError as exc:
             raise DivergenceError(
                 f"training diverged at epoch {self.epoch}, step {self.step}: {exc}; the learning rate may be too high"
@@ -351,7 +354,9 @@ class Trainer:
     def _run_epochs(self, data, epochs, validation, callbacks, history, stop) -> None:
         """The SGD family: epochs of mini-batch updates."""
         batch_callbacks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-        for _ in range(epochs):
+        # A compiled backend may run plain epochs (nothing in Python between them) in one call.
+        plain = not callbacks and validation is None and not self.early_stopping.enabled
+        for _ in range(epochs - self.backend.run_epochs(self, data, epochs, history, stop, plain=plain)):
             started = time.perf_counter()
             logs = self._run_epoch(data, stop, batch_callbacks)
             if self._end_epoch(logs, self._lr, started, validation, callbacks, history, stop) or stop.raised:

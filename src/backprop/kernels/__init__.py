@@ -1,0 +1,17 @@
+"""The optional compiled path (numba): fused kernels with the numpy engine's contract.
+
+Nothing here imports numba until a backend is resolved: ``import backprop`` stays light.
+:func:`get_backend` turns ``backend="numpy" | "numba" | "auto"`` into an object bound to one
+network, which the trainer asks for a training step's gradient and for the optimizer's update:
+
+- ``"numpy"``: the reference engine (:mod:`backprop.core`), exactly as without this package;
+- ``"numba"``: the fused kernels; an error naming the extra when numba is missing or broken;
+- ``"auto"``: numba when it is installed, imports with this numpy and compiles; otherwise numpy,
+  with a one-line :class:`BackendNotice` saying why.
+
+Install the extra with ``pip install 'backprop-mlp[fast]'``.
+"""
+
+from .backend import BACKENDS, BackendNotice, NumbaBackend, NumpyBackend, get_backend, numba_status
+
+__all__ = ["BACKENDS", "BackendNotice", "NumbaBackend", "NumpyBackend", "get_backend", "numba_status"]
