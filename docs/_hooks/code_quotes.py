@@ -2,7 +2,7 @@
 
 A line of Markdown of the form
 
-    <!-- quote src/backprop/core/network.py Network.backward_columns start="# 1." end="out=dZ[L])" -->
+    <!-- quote src/backprop/core/network.py Engine.backward_columns start="# 1." end="out=dZ[L])" -->
 
 is replaced by a fenced code block holding those lines of the file, numbered with
 their real line numbers and titled with the file and the object:

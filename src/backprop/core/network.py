@@ -4,7 +4,7 @@ Notation (the seed's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), bi
 ``b[l]`` (n_l, 1), pre-activation ``Z[l] = W[l] A[l-1] + b[l]`` and activation
 ``A[l] = g[l](Z[l])``; ``A[0] = X`` holds one example per column, shape (n_0, m).
 
-Backpropagation (:meth:`Network.backward_columns`) is the seed's four equations:
+Backpropagation (:meth:`Engine.backward_columns`) is the seed's four equations:
 
 1. ``dZ[L] = dJ/dA[L] ⊙ g'(Z[L])``  — or ``c ⊙ (A[L] − Y)`` for a canonical loss/activation pair
 2. ``dW[L] = dZ[L] A[L-1]ᵀ``,  ``db[L] = Σ_i dZ[L][:, i]``
@@ -48,7 +48,7 @@ from .validation import (
     describe,
 )
 
-__all__ = ["Network", "Cache"]
+__all__ = ["Engine", "Network", "Cache"]
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -91,8 +91,11 @@ class Cache:
         self.A[l] = np.multiply(self.G[l], mask, out=self._dropped[l])
 
 
-class Network:
+class Engine:
     """A fully connected feed-forward network trained by backpropagation.
+
+    The engine: forward and backward passes over one flat parameter vector. ``backprop.Network``
+    adds training and model files to it.
 
     Parameters
     ----------
@@ -225,7 +228,7 @@ class Network:
         biases = [flat[b].reshape(sizes[l + 1], 1) for l, (_, b) in enumerate(self._layer_slices)]
         return weights, biases
 
-    def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Network":
+    def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Engine":
         """(Re-)draw every weight with ``init`` and set every bias to zero, in place."""
         rng = as_generator(seed)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * self.n_layers
@@ -559,13 +562,13 @@ class Network:
             "dtype": self.dtype.name,
         }
 
-    def astype(self, dtype: Any) -> "Network":
+    def astype(self, dtype: Any) -> "Engine":
         """A copy of the network with every parameter converted to ``dtype``."""
         clone = type(self)(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
         np.copyto(clone._params, self._params, casting="unsafe")
         return clone
 
-    def copy(self) -> "Network":
+    def copy(self) -> "Engine":
         """An independent copy (same dtype, same parameters)."""
         return self.astype(self.dtype)
 
@@ -588,3 +591,6 @@ class Network:
             f"Network(layer_sizes={list(self.layer_sizes)}, activations=[{acts}], "
             f"loss={self.loss.name!r}, dtype={self.dtype.name}, n_params={self.n_params})"
         )
+
+
+Network = Engine  # the engine's name before 0.x (``backprop.Network`` is the trainable subclass)

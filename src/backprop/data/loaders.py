@@ -1,4 +1,4 @@
-"""Loading labelled data from CSV and NPZ files into a :class:`Dataset`.
+"""Loading labelled data from CSV and NPZ files into a :class:`LoadedData`.
 
 CSV files are read with the standard library's :mod:`csv` module, one line at a time;
 NPZ archives with ``np.load(..., allow_pickle=False)`` so that loading a file never runs
@@ -31,13 +31,13 @@ from backprop.core.validation import (
 
 from ._common import check_float_dtype, split_counts
 
-__all__ = ["Dataset", "load_csv", "load_npz"]
+__all__ = ["LoadedData", "Dataset", "load_csv", "load_npz"]
 
 PathLike = Union[str, os.PathLike]
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class LoadedData:
     """A loaded data set.
 
     Attributes
@@ -68,6 +68,9 @@ class Dataset:
     def n_features(self) -> int:
         """Number of columns of ``X``."""
         return int(self.X.shape[1])
+
+
+Dataset = LoadedData  # the name before 0.x (backprop.train has its own TrainingData)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -303,8 +306,8 @@ def load_csv(
     header: bool | str = "auto",
     dtype: Any = np.float64,
     shard: tuple[int, int] | None = None,
-) -> Dataset:
-    """Load a numeric CSV file with one target column into a :class:`Dataset`.
+) -> LoadedData:
+    """Load a numeric CSV file with one target column into a :class:`LoadedData`.
 
     Parameters
     ----------
@@ -332,7 +335,7 @@ def load_csv(
 
     Returns
     -------
-    Dataset
+    LoadedData
         ``X`` of shape (n_rows, n_columns - 1); ``y`` of shape (n_rows,). A target with
         any non-numeric value is treated as class labels: ``classes`` holds the distinct
         values sorted as strings and ``y`` their int64 codes. Otherwise ``y`` is int64
@@ -388,7 +391,7 @@ def load_csv(
         y = np.array([float(label) for label in scan.targets], dtype=dt)
 
     names = [name for j, name in enumerate(layout.names) if j != layout.target]
-    return Dataset(X=X, y=y, feature_names=names, target_name=layout.names[layout.target], classes=classes)
+    return LoadedData(X=X, y=y, feature_names=names, target_name=layout.names[layout.target], classes=classes)
 
 
 def _archive_array(archive: Any, key: Any, name: str, path: str) -> np.ndarray:
@@ -405,7 +408,7 @@ def _archive_array(archive: Any, key: Any, name: str, path: str) -> np.ndarray:
         ) from None
 
 
-def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
+def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> LoadedData:
     """Load features and targets from an ``.npz`` archive (as written by ``np.savez``).
 
     The archive is opened with ``allow_pickle=False``: arrays of Python objects are
@@ -415,7 +418,7 @@ def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
     (``classes`` sorted, ``y`` int64 codes); integer and boolean ``y`` become int64; a
     floating ``y`` must be finite and keeps its dtype.
 
-    Returns a :class:`Dataset` with ``feature_names`` ``x0, x1, ...`` and
+    Returns a :class:`LoadedData` with ``feature_names`` ``x0, x1, ...`` and
     ``target_name == y_key``.
     """
     path = _check_path(path)
@@ -456,4 +459,4 @@ def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
     else:
         raise InputTypeError(f"{y_name}: expected numbers or strings, received {describe(y_raw)}")
     names = [f"x{i}" for i in range(X.shape[1])]
-    return Dataset(X=X, y=y, feature_names=names, target_name=y_key, classes=classes)
+    return LoadedData(X=X, y=y, feature_names=names, target_name=y_key, classes=classes)

@@ -20,7 +20,7 @@ import numpy as np
 from .._version import __version__
 from ..core.activations import ACTIVATIONS
 from ..core.losses import LOSSES
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.tasks import n_classes_of, task_of
 from ..core.validation import BackpropError, InputTypeError, ValidationError, describe
 from .archive import ModelFileError, _fail, _json_default, _little_endian, _sha256
@@ -214,7 +214,7 @@ def expected_arrays(config: dict[str, Any], path: str) -> dict[str, tuple[tuple[
 
 
 def _network_config(net: Any) -> dict[str, Any]:
-    if not isinstance(net, Network):
+    if not isinstance(net, Engine):
         raise InputTypeError(f"net: expected a backprop.Network, received {describe(net)}")
     for a in net.activations:
         if ACTIVATIONS.get(a.name) is not a:

@@ -12,6 +12,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,19 @@ _SOLVERS = ("sgd", "adam", "lbfgs")
 _SOLVER_PARAMS = ("solver", "learning_rate", "learning_rate_init", "power_t", "momentum", "nesterovs_momentum",
                   "beta_1", "beta_2", "epsilon", "schedule", "optimizer")
 _LBFGS_PARAMS = ("solver", "tol", "max_fun", "optimizer")
+
+
+@dataclass
+class _SolverState:
+    """What a continuing fit (warm start, partial_fit) with unchanged solver parameters keeps."""
+
+    key: str  # the solver parameters it was made for
+    optimizer: Any
+    learning_rate: Any  # what the Trainer gets as ``learning_rate``
+    rate: Any  # the scikit-learn rate the monitor drives, or None
+    rng: np.random.Generator
+    step: int = 0
+    epoch: int = 0
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -289,7 +303,7 @@ class BaseNeuralNet(BaseEstimator):
             return copy.deepcopy(spec), None
         return spec, None  # a function of the step
 
-    def _solver_state(self, continuing: bool, rs: np.random.RandomState) -> dict[str, Any]:
+    def _solver_state(self, continuing: bool, rs: np.random.RandomState) -> _SolverState:
         """The optimizer, learning rate, RNG and counters of this run: kept when continuing.
 
         A continuing call (warm start, partial_fit) whose solver parameters are unchanged goes on
@@ -299,15 +313,15 @@ class BaseNeuralNet(BaseEstimator):
         names = _LBFGS_PARAMS if self._is_lbfgs() else _SOLVER_PARAMS
         key = repr([(name, getattr(self, name)) for name in names])
         previous = getattr(self, "_solver", None) if continuing else None
-        if previous is not None and previous["key"] == key:
+        if previous is not None and previous.key == key:
             return previous
         optimizer = self._make_optimizer()
         learning_rate, rate = self._make_learning_rate(optimizer)
-        self._solver = {
-            "key": key, "optimizer": optimizer, "learning_rate": learning_rate, "rate": rate,
-            "rng": previous["rng"] if previous else np.random.default_rng(rs.randint(2**31 - 1)),
-            "step": previous["step"] if previous else 0, "epoch": previous["epoch"] if previous else 0,
-        }
+        self._solver = _SolverState(
+            key=key, optimizer=optimizer, learning_rate=learning_rate, rate=rate,
+            rng=previous.rng if previous else np.random.default_rng(rs.randint(2**31 - 1)),
+            step=previous.step if previous else 0, epoch=previous.epoch if previous else 0,
+        )
         return self._solver
 
     def _batch_size(self, n: int) -> int | None:
@@ -387,11 +401,11 @@ class BaseNeuralNet(BaseEstimator):
             sample_weight = None if sample_weight is None else sample_weight[train]
 
         solver = self._solver_state(continuing, rs)
-        trainer = Trainer(self.network_, optimizer=solver["optimizer"], learning_rate=solver["learning_rate"],
-                          batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle, seed=solver["rng"],
+        trainer = Trainer(self.network_, optimizer=solver.optimizer, learning_rate=solver.learning_rate,
+                          batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle, seed=solver.rng,
                           l2=self.alpha, dropout=self.dropout, clip_norm=self.clip_norm)
-        trainer.step, trainer.epoch = solver["step"], solver["epoch"]
-        monitor = EpochMonitor(self, X.shape[0], validation, solver["rate"], incremental, stochastic)
+        trainer.step, trainer.epoch = solver.step, solver.epoch
+        monitor = EpochMonitor(self, X.shape[0], validation, solver.rate, incremental, stochastic)
         epochs = 1 if incremental else self.max_iter
         try:
             trainer.run(TrainingData(self.network_, X, Y, sample_weight), epochs, validation=val_data,
@@ -402,7 +416,7 @@ class BaseNeuralNet(BaseEstimator):
                 f"to be preprocessed, or the learning rate is too high ({exc})"
             ) from None
         finally:
-            solver["step"], solver["epoch"] = trainer.step, trainer.epoch
+            solver.step, solver.epoch = trainer.step, trainer.epoch
             self.n_iter_ = monitor.epochs
             if self._best_params is not None:  # early stopping: the best validation score's weights
                 self.network_.params = self._best_params

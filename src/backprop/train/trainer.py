@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.validation import (
     BackpropError,
     DivergenceError,
@@ -71,7 +71,7 @@ class Trainer:
     """
 
     # Every field, declared once (set in __init__, never from outside).
-    net: Network
+    net: Engine
     optimizer: Optimizer | LBFGS
     schedule: Schedule | None  # None for L-BFGS
     batch_size: int | None  # None: the full batch
@@ -91,7 +91,7 @@ class Trainer:
 
     def __init__(
         self,
-        net: Network,
+        net: Engine,
         *,
         optimizer: str | Optimizer | LBFGS = "adam",
         learning_rate: Any = None,
