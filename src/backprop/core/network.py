@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
+from .cache import Cache
 from .init import auto_initializer, get_initializer
 from .losses import Loss, get_loss
 from .tasks import task_of
@@ -51,44 +52,6 @@ from .validation import (
 __all__ = ["Engine", "Network", "Cache"]
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-class Cache:
-    """What the forward pass keeps for the backward pass, for one batch of m examples.
-
-    Lists are indexed by layer as in the equations (entry 0 unused except ``A[0]``):
-    ``A[0]`` the input (n_0, m); ``Z[l]``, ``G[l] = g(Z[l])`` and ``A[l]`` (n_l, m), where
-    ``A[l]`` is ``G[l]`` itself unless dropout masked it (then ``A[l] = G[l] ⊙ mask[l]``).
-    ``dA``/``dZ`` are the backward pass's buffers. Reusing a cache reuses all of them.
-    """
-
-    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype):
-        L = len(layer_sizes) - 1
-        self.m = m
-        self.dtype = dtype
-        self.A: list[np.ndarray | None] = [None] * (L + 1)
-        self.Z: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.G: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.A[1:] = self.G[1:]
-        self.dZ: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.dA: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.ones = np.ones((m, 1), dtype)  # Σ over the examples as a product: db = dZ · 1
-        self.mask: list[np.ndarray | None] = [None] * (L + 1)
-        self._mask_buffer: list[np.ndarray | None] = [None] * (L + 1)
-        self._dropped: list[np.ndarray | None] = [None] * (L + 1)
-
-    def drop(self, l: int, rate: float, rng: np.random.Generator) -> None:
-        """Inverted dropout on layer l: A[l] = G[l] ⊙ mask, mask = 1[u ≥ rate] / (1 − rate)."""
-        if self._dropped[l] is None:
-            self._dropped[l] = np.empty_like(self.G[l])
-            self._mask_buffer[l] = np.empty_like(self.G[l])
-        mask = self._mask_buffer[l]
-        rng.random(dtype=mask.dtype, out=mask)  # u ~ U[0, 1)
-        np.add(mask, 1.0 - rate, out=mask)  # ⌊u + 1 − rate⌋ = 1[u ≥ rate], without a bool buffer
-        np.floor(mask, out=mask)
-        mask *= 1.0 / (1.0 - rate)
-        self.mask[l] = mask
-        self.A[l] = np.multiply(self.G[l], mask, out=self._dropped[l])
 
 
 class Engine:
@@ -321,7 +284,7 @@ class Engine:
         for l in range(L, 0, -1):
             # 2./4. Gradients of layer l.
             np.matmul(dZ[l], A[l - 1].T, out=dW[l - 1])
-            np.matmul(dZ[l], cache.ones, out=db[l - 1])  # Σ_i dZ[l][:, i]; BLAS sums 2–3× faster than .sum
+            np.matmul(dZ[l], cache.ones, out=db[l - 1])  # Σ_i dZ[l][:, i] (a BLAS product: ENGINE.md §7)
             if l > 1:
                 # 3. Error propagated back: dZ[l-1] = W[l]ᵀ dZ[l] ⊙ g'(Z[l-1]).
                 if W[l - 1].shape[0] == 1:  # one unit: an outer product, ~2x cheaper as a broadcast multiply

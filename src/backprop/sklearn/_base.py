@@ -28,6 +28,7 @@ from ..core.validation import DivergenceError
 from ..model import Network
 from ..optim import LBFGS, SCHEDULES, Optimizer, Schedule, get_optimizer, get_schedule
 from ..train import History, Trainer, TrainingData
+from ._checks import _assign, _check_int, _check_number, _check_sample_weight
 from ._monitor import SKLEARN_RATES, EpochMonitor, SklearnRate
 from ._optimizers import SklearnAdam, SklearnSGD
 
@@ -218,6 +219,26 @@ class BaseNeuralNet(BaseEstimator):
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name}: expected a bool, received {getattr(self, name)!r}")
+        self._check_network_params()
+        spec = self.schedule
+        if isinstance(spec, str):
+            if spec not in SKLEARN_RATES and spec.lower() not in SCHEDULES:
+                raise ValueError(f"schedule: unknown name {spec!r}; expected one of {sorted(SKLEARN_RATES + tuple(SCHEDULES))}")
+        elif spec is not None and not callable(spec):
+            raise TypeError(f"schedule: expected None, a name, a backprop.optim Schedule or a function of the step, "
+                            f"received {spec!r}")
+        if self.optimizer is not None and not isinstance(self.optimizer, (str, Optimizer, LBFGS)):
+            raise TypeError(f"optimizer: expected None, a name or a backprop.optim optimizer, received {self.optimizer!r}")
+        if not (self.init == "sklearn" or callable(self.init)):
+            try:
+                get_initializer(self.init)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"init: expected 'sklearn' or a backprop initializer; {exc}") from None
+
+    # ------------------------------------------------------------ building blocks
+
+    def _check_network_params(self) -> None:
+        """The hidden layers, their activations and dropout rates, the clipping norm, the dtype."""
         n_hidden = len(self._hidden_sizes())
         self._hidden_activations(n_hidden)
         rates = self.dropout if isinstance(self.dropout, Sequence) else [self.dropout]
@@ -236,22 +257,7 @@ class BaseNeuralNet(BaseEstimator):
                 raise TypeError(f"dtype: expected None, float32 or float64, received {self.dtype!r}") from None
             if dtype not in (np.float32, np.float64):
                 raise ValueError(f"dtype: expected None, float32 or float64, received {self.dtype!r}")
-        spec = self.schedule
-        if isinstance(spec, str):
-            if spec not in SKLEARN_RATES and spec.lower() not in SCHEDULES:
-                raise ValueError(f"schedule: unknown name {spec!r}; expected one of {sorted(SKLEARN_RATES + tuple(SCHEDULES))}")
-        elif spec is not None and not callable(spec):
-            raise TypeError(f"schedule: expected None, a name, a backprop.optim Schedule or a function of the step, "
-                            f"received {spec!r}")
-        if self.optimizer is not None and not isinstance(self.optimizer, (str, Optimizer, LBFGS)):
-            raise TypeError(f"optimizer: expected None, a name or a backprop.optim optimizer, received {self.optimizer!r}")
-        if not (self.init == "sklearn" or callable(self.init)):
-            try:
-                get_initializer(self.init)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"init: expected 'sklearn' or a backprop initializer; {exc}") from None
 
-    # ------------------------------------------------------------ building blocks
     def _new_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rs: np.random.RandomState) -> Network:
         hidden = self._hidden_sizes()
         activations = self._hidden_activations(len(hidden))
@@ -474,52 +480,3 @@ class BaseNeuralNet(BaseEstimator):
 
     def _validation_score(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
         raise NotImplementedError
-
-
-def _assign(targets: list[np.ndarray], values: list[np.ndarray], name: str) -> None:
-    if len(values) != len(targets) or any(v.shape != t.shape for v, t in zip(values, targets)):
-        raise ValueError(f"{name}: expected shapes {[t.T.shape if name == 'coefs_' else t.shape[:1] for t in targets]}")
-    for target, value in zip(targets, values):
-        target[...] = value
-
-
-def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
-    """None, or float64 weights (n,): finite, non-negative, not all zero."""
-    if sample_weight is None:
-        return None
-    if isinstance(sample_weight, numbers.Number):
-        return np.full(n, float(sample_weight))
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if w.ndim != 1 or w.shape[0] != n:
-        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},)!")
-    if not np.isfinite(w).all():
-        raise ValueError("sample_weight: expected finite weights")
-    if (w < 0).any():
-        raise ValueError("sample_weight: negative weights are not supported")
-    if not w.any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return w
-
-
-def _check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-                  low_open: bool = False, high_open: bool = False) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not _finite(value):
-        raise TypeError(f"{name}: expected a finite number, received {value!r:.60}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name}: expected a number {'>' if low_open else '>='} {low}, received {value!r}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name}: expected a number {'<' if high_open else '<='} {high}, received {value!r}")
-
-
-def _finite(value: numbers.Real) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond the float range, e.g. 10**400
-        return False
-
-
-def _check_int(value: Any, name: str, low: int) -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name}: expected an int, received {value!r}")
-    if value < low:
-        raise ValueError(f"{name}: expected an int >= {low}, received {value!r}")
