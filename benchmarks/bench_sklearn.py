@@ -11,7 +11,7 @@ both alike. Reported per data set: mean CV accuracy (R² for diabetes) of each s
 difference, the summed fit time of the five folds, the ratio ours/theirs (target ≤ 0.7),
 and the mean epochs run. Needs scikit-learn (``pip install 'backprop-mlp[sklearn]'``).
 
-``CASES`` is shared with ``tests/test_sklearn.py``, which asserts the score agreement
+``CASES`` is shared with ``tests/sklearn/test_estimators.py``, which asserts the score agreement
 (1 point of accuracy, 0.02 of R²) on smaller budgets; no test asserts a time.
 """
 

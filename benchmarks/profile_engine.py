@@ -73,7 +73,7 @@ def w1_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
 def w2_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
     import numpy as np
 
-    import mlp
+    import mlp  # noqa: F401  (sets up the benchmark path before w2_mnist)
     import w2_mnist
     from backprop import Network
     from backprop.optim import Adam

@@ -51,7 +51,14 @@ def _ratio(row, other, invert=False):
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 4's targets (and issue 2's W1 ratio) evaluated on this run's medians, for the engine
     loop and for Network.fit (what most users call)."""
-    out = []
+    out: list[dict[str, Any]] = []
+    _w1_targets(results, out)
+    _w2_targets(results, out)
+    _other_targets(results, out)
+    return out
+
+
+def _w1_targets(results: dict[str, Any], out: list) -> None:
     w1 = _rows(results, "W1")
     if w1:
         g = w1["groups"][0]
@@ -80,6 +87,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             best = min(protos, key=lambda r: r["median"])
             out.append(_t("W1", "stretch, best prototype (not in src/): within 1.5× of JAX lax.fori_loop",
                           best["median"] / fori["median"], 1.5, "<=", best["impl"]))
+
+
+def _w2_targets(results: dict[str, Any], out: list) -> None:
     w2 = _rows(results, "W2")
     if w2:
         largest = max((g.get("batch") or 0) for g in w2["groups"])
@@ -98,6 +108,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             if g.get("batch") == largest:
                 out.append(_t(f"W2 {g['name']}", "engine within 1.25× of the limit", ours["x_limit"], 1.25, "<=",
                               fit_value=fit and fit["x_limit"]))
+
+
+def _other_targets(results: dict[str, Any], out: list) -> None:
+    """W3, memory and import time."""
     w3 = _rows(results, "W3")
     if w3:
         ours, fit = _get(w3["groups"][0], REF), _get(w3["groups"][0], FIT)
@@ -115,8 +129,6 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         bp = next((r for r in imp["rows"] if r["module"] == "backprop" and r["status"] == "ok"), None)
         if bp and bp["importtime_s"] is not None:
             out.append(_t("import", "import backprop ≤ 0.2 s", bp["importtime_s"], 0.2, "<="))
-    return out
-
 
 def _yes(met):
     return "—" if met is None else ("yes" if met else "**no**")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # System packages the test suite needs beyond pip: Debian's Chromium and its WebDriver, for the
-# browser tests of `backprop playground` (tests/test_playground_browser.py).
+# browser tests of `backprop playground` (tests/playground/test_playground_browser.py).
 # Idempotent: does nothing when /usr/bin/chromium and /usr/bin/chromedriver are both present.
 # Uses sudo when not run as root. Usage: sh scripts/install-system-test-deps.sh
 set -eu

@@ -2,7 +2,7 @@
 
 A line of Markdown of the form
 
-    <!-- quote src/backprop/core/network.py Network.backward_columns start="# 1." end="out=dZ[L])" -->
+    <!-- quote src/backprop/core/network.py Engine.backward_columns start="# 1." end="out=dZ[L])" -->
 
 is replaced by a fenced code block holding those lines of the file, numbered with
 their real line numbers and titled with the file and the object:
@@ -17,7 +17,7 @@ their real line numbers and titled with the file and the object:
 
 A directive that no longer resolves (file, object or text gone, or the start text now
 ambiguous) fails the build: the page has to be looked at again. The same functions are
-used by ``tests/test_docs.py`` without MkDocs.
+used by ``tests/docs/test_docs.py`` without MkDocs.
 
 A second directive, ``<!-- include-optional benchmarks/RESULTS.md -->``, inlines a
 Markdown file of the repository when it exists (headings moved one level down,

@@ -47,7 +47,7 @@ from .core.validation import (
     ShapeError,
     ValidationError,
     as_float_matrix,
-    check_positive_int,
+    check_int,
     describe,
 )
 
@@ -145,7 +145,7 @@ class InputMap:
     @classmethod
     def identity(cls, n: int, names: Sequence[str] | None = None, baseline: Any = None) -> "InputMap":
         """The network's inputs are the columns (a model file's network: its scaling is folded in)."""
-        n = check_positive_int(n, "n")
+        n = check_int(n, "n")
         return cls(_copy, [[j] for j in range(n)], np.ones(n), names=names, baseline=baseline)
 
     @classmethod
@@ -202,28 +202,42 @@ def _stored_mean(net: Any, n: int) -> np.ndarray | None:
     return None
 
 
-def _resolve(model: Any, preprocessing: Any) -> _Model:
+def _unwrap(model: Any) -> tuple[list[Any], Any, Any, Any, list[tuple[int, float]]]:
+    """(Pipeline preprocessing steps, network, feature names, classes, binary outputs shown) of ``model``."""
     steps = []
-    if hasattr(model, "steps") and isinstance(getattr(model, "steps"), list) and model.steps:  # a Pipeline
+    if isinstance(getattr(model, "steps", None), list) and model.steps:  # a Pipeline
         steps = [s for _, s in model.steps[:-1] if s not in (None, "passthrough")]
         model = model.steps[-1][1]
     if isinstance(model, _EngineNetwork):
-        net = model
-        names = getattr(net, "feature_names_", None)
-        classes = getattr(net, "classes_", None)
-        shown_binary = [(0, 1.0)]
-    elif any(c.__module__.startswith("backprop.sklearn") for c in type(model).__mro__):
+        return steps, model, getattr(model, "feature_names_", None), getattr(model, "classes_", None), [(0, 1.0)]
+    if any(c.__module__.startswith("backprop.sklearn") for c in type(model).__mro__):
         if not hasattr(model, "network_"):
             raise ValidationError(f"model: the {type(model).__name__} is not fitted yet; call fit(X, y) first")
-        net = model.network_
-        names = getattr(model, "feature_names_in_", None)
-        classes = getattr(model, "classes_", None)
-        shown_binary = [(0, -1.0), (0, 1.0)]
-    else:
-        raise InputTypeError(
-            "model: expected a backprop.Network, a fitted NeuralNetClassifier/NeuralNetRegressor or a scikit-learn "
-            f"Pipeline ending in one, received {describe(model)}"
-        )
+        return (steps, model.network_, getattr(model, "feature_names_in_", None), getattr(model, "classes_", None),
+                [(0, -1.0), (0, 1.0)])
+    raise InputTypeError(
+        "model: expected a backprop.Network, a fitted NeuralNetClassifier/NeuralNetRegressor or a scikit-learn "
+        f"Pipeline ending in one, received {describe(model)}"
+    )
+
+
+def _input_map(preprocessing: Any, steps: list[Any], names: list[str] | None, n_in: int) -> InputMap:
+    """The map from the user's columns to the network's inputs."""
+    if preprocessing is None:
+        return InputMap.identity(n_in, names=names)
+    if isinstance(preprocessing, InputMap):
+        return preprocessing
+    try:
+        return InputMap.from_scaler(preprocessing, names=names)
+    except InputTypeError:
+        if steps:
+            raise ValidationError(f"model: the Pipeline step {type(preprocessing).__name__} is not supported; "
+                                  "expected a StandardScaler (or pass preprocessing=InputMap(...))") from None
+        raise
+
+
+def _resolve(model: Any, preprocessing: Any) -> _Model:
+    steps, net, names, classes, shown_binary = _unwrap(model)
     if steps:
         if preprocessing is not None:
             raise ValidationError("preprocessing: the Pipeline already holds the preprocessing; pass one or the other")
@@ -234,25 +248,11 @@ def _resolve(model: Any, preprocessing: Any) -> _Model:
         names = getattr(preprocessing, "feature_names_in_", names)
     n_in = net.layer_sizes[0]
     names = None if names is None else [str(n) for n in names]
-    if preprocessing is None:
-        input_map = InputMap.identity(n_in, names=names)
-    elif isinstance(preprocessing, InputMap):
-        input_map = preprocessing
-    else:
-        try:
-            input_map = InputMap.from_scaler(preprocessing, names=names)
-        except InputTypeError:
-            if steps:
-                raise ValidationError(f"model: the Pipeline step {type(preprocessing).__name__} is not supported; "
-                                      "expected a StandardScaler (or pass preprocessing=InputMap(...))") from None
-            raise
+    input_map = _input_map(preprocessing, steps, names, n_in)
     if input_map.n_features != n_in:
         raise ShapeError(f"preprocessing: the network has {n_in} inputs, the map gives {input_map.n_features} features")
     task = net.task
-    if task == "binary":
-        shown = shown_binary
-    else:
-        shown = [(k, 1.0) for k in range(net.layer_sizes[-1])]
+    shown = shown_binary if task == "binary" else [(k, 1.0) for k in range(net.layer_sizes[-1])]
     if classes is not None:
         classes = list(np.asarray(classes).tolist())
         n_classes = 2 if task == "binary" else net.layer_sizes[-1]
@@ -460,6 +460,35 @@ def _baseline(baseline: Any, m: _Model, X: np.ndarray) -> np.ndarray:
     return np.broadcast_to(np.asarray(imap.transform(raw), dtype=np.float64), (n, imap.n_features))
 
 
+def _check_options(method: Any, output: Any, rule: Any, steps: Any, return_delta: Any) -> tuple[str, str, str, int]:
+    """The checked (method, output, rule, steps) of :func:`attribute`."""
+    method = _check_choice(method, "method", METHODS)
+    output = _check_choice(output, "output", OUTPUTS)
+    rule = _check_choice(rule, "rule", RULES)
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (Integral, np.integer)):
+        raise InputTypeError(f"steps: expected a positive integer, received {describe(steps)}")
+    steps = check_int(steps, "steps")
+    if not isinstance(return_delta, (bool, np.bool_)):
+        raise InputTypeError(f"return_delta: expected True or False, received {describe(return_delta)}")
+    if return_delta and method != "integrated_gradients":
+        raise ValidationError(f"return_delta: completeness holds for integrated_gradients only, received method={method!r}")
+    return method, output, rule, steps
+
+
+def _what_to_explain(output: str, y: Any, target: Any, m: _Model, Fn: np.ndarray) -> tuple[np.ndarray | None, Any]:
+    """(targets Y for output='loss', else None; the (units, signs) of each row, or a list of (unit, sign))."""
+    net, n = m.net, Fn.shape[0]
+    if output == "loss":
+        if y is None:
+            raise ValidationError("y: output='loss' needs the targets y of the rows of X")
+        if target is not None:
+            raise ValidationError(f"target: output='loss' explains the loss, not an output; received target={target!r}")
+        return net.targets(y, n, "y"), (np.zeros(n, np.intp), np.ones(n, net.dtype))
+    if y is not None:
+        raise ValidationError("y: only output='loss' uses targets; received y with output=" + repr(output))
+    return None, _targets(target, m, Fn, net.dtype)
+
+
 def attribute(
     model: Any,
     X: Any,
@@ -511,16 +540,7 @@ def attribute(
     several outputs are explained (as SHAP's values); float64.
     """
     m = _resolve(model, preprocessing)
-    method = _check_choice(method, "method", METHODS)
-    output = _check_choice(output, "output", OUTPUTS)
-    rule = _check_choice(rule, "rule", RULES)
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (Integral, np.integer)):
-        raise InputTypeError(f"steps: expected a positive integer, received {describe(steps)}")
-    steps = check_positive_int(steps, "steps")
-    if not isinstance(return_delta, (bool, np.bool_)):
-        raise InputTypeError(f"return_delta: expected True or False, received {describe(return_delta)}")
-    if return_delta and method != "integrated_gradients":
-        raise ValidationError(f"return_delta: completeness holds for integrated_gradients only, received method={method!r}")
+    method, output, rule, steps = _check_options(method, output, rule, steps, return_delta)
     net, imap = m.net, m.input_map
     Xr = as_float_matrix(X, "X", dtype=np.float64)
     if Xr.shape[1] != imap.n_columns:
@@ -529,18 +549,7 @@ def attribute(
     if F.shape != (Xr.shape[0], imap.n_features):
         raise ShapeError(f"preprocessing: transform gave shape {F.shape}, expected {(Xr.shape[0], imap.n_features)}")
     Fn = F.astype(net.dtype, copy=False)
-    Y = None
-    if output == "loss":
-        if y is None:
-            raise ValidationError("y: output='loss' needs the targets y of the rows of X")
-        if target is not None:
-            raise ValidationError(f"target: output='loss' explains the loss, not an output; received target={target!r}")
-        Y = net.targets(y, Xr.shape[0], "y")
-        wanted: Any = (np.zeros(Xr.shape[0], np.intp), np.ones(Xr.shape[0], net.dtype))
-    else:
-        if y is not None:
-            raise ValidationError("y: only output='loss' uses targets; received y with output=" + repr(output))
-        wanted = _targets(target, m, Fn, net.dtype)
+    Y, wanted = _what_to_explain(output, y, target, m, Fn)
     B = _baseline(baseline, m, Xr) if method == "integrated_gradients" else None
 
     def one(units: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

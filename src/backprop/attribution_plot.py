@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .attribute import attribute, column_names, importance
-from .core.validation import InputTypeError, ShapeError, ValidationError, as_float_matrix, check_positive_int, describe
+from .core.validation import InputTypeError, ShapeError, ValidationError, as_float_matrix, check_int, describe
 
 __all__ = ["importance_bar", "gradient_field"]
 
@@ -49,7 +49,7 @@ def importance_bar(
     ``top``: how many columns to show. Returns the Axes.
     """
     scores = importance(attributions)
-    top = check_positive_int(top, "top")
+    top = check_int(top, "top")
     if names is None:
         names = [f"x{j + 1}" for j in range(scores.shape[0])]
     names = [str(n) for n in names]
@@ -98,8 +98,8 @@ def gradient_field(
     names = column_names(model)
     if len(names) != 2:
         raise ShapeError(f"model: a gradient field needs a model of 2 inputs, received one of {len(names)}")
-    grid = check_positive_int(grid, "grid", minimum=2)
-    resolution = check_positive_int(resolution, "resolution", minimum=2)
+    grid = check_int(grid, "grid", minimum=2)
+    resolution = check_int(resolution, "resolution", minimum=2)
     if y is not None and (np.ndim(y) != 1 or len(y) != X.shape[0]):
         raise ShapeError(f"y: expected {X.shape[0]} labels (shape ({X.shape[0]},)) to match X, received "
                          f"{describe(np.asarray(y))}")

@@ -112,7 +112,7 @@ def _curve_svg(series: dict[str, list[float]], width: int = 320, height: int = 1
 def _summary_rows(history: Any) -> list[list[str]]:
     rows = []
     for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
-        values = history.history.get(key)
+        values = history.logs.get(key)
         if not values:
             continue
         best = min(values) if "loss" in key else max(values)
@@ -138,5 +138,5 @@ def history_html(history: Any) -> str:
     if not n:
         return "<div>History: no epochs yet</div>"
     table = table_html(["", "last", "best", "best at epoch"], _summary_rows(history), f"History: {n} epochs")
-    curves = {k: history.history[k] for k in ("loss", "val_loss") if history.history.get(k)}
+    curves = {k: history.logs[k] for k in ("loss", "val_loss") if history.logs.get(k)}
     return f"<div style='display:flex;gap:16px;align-items:flex-start'>{table}{_curve_svg(curves)}</div>"

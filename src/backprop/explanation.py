@@ -26,7 +26,7 @@ import numpy as np
 
 from .core.gradcheck import check_gradients, relative_difference
 from .core.network import Network
-from .core.validation import InputTypeError, ValidationError, check_positive_float, check_positive_int, describe
+from .core.validation import InputTypeError, ValidationError, check_int, check_positive_float, describe
 
 __all__ = ["explain", "Explanation", "course_network", "course_parameters"]
 
@@ -257,6 +257,24 @@ def _describe(net: Network) -> str:
 # --------------------------------------------------------------------------- explain
 
 
+def _problem(net: Any, X: Any, Y: Any, data_name: str | None) -> tuple[Network, Any, Any, str | None]:
+    """The network and data :func:`explain` traces: the course's network and flower data by default."""
+    if net is None:
+        net = course_network()
+    elif not isinstance(net, Network):
+        raise InputTypeError(f"net: expected a backprop.Network or None (the course's 2-4-1 network), received {describe(net)}")
+    if (X is None) != (Y is None):
+        raise ValidationError("X and Y: give both (inputs and targets) or neither (the course's flower data)")
+    if X is None:
+        from .data import planar_flower
+
+        if net.layer_sizes[0] != 2:
+            raise ValidationError(f"X: the default flower data has 2 features, the network takes {net.layer_sizes[0]}; pass X and Y")
+        X, Y = planar_flower()
+        data_name = data_name or "flower (the course's planar data)"
+    return net, X, Y, data_name
+
+
 def explain(
     net: Network | None = None,
     X: Any = None,
@@ -295,22 +313,10 @@ def explain(
         Prints as text (``print(result)``), renders as HTML with typeset equations in a
         notebook; ``.costs``, ``.grads``, ``.parameters`` hold the numbers, ``.passed`` the checks.
     """
-    steps = check_positive_int(steps, "steps")
+    steps = check_int(steps, "steps")
     learning_rate = check_positive_float(learning_rate, "learning_rate")
-    precision = None if precision is None else check_positive_int(precision, "precision", minimum=0)
-    if net is None:
-        net = course_network()
-    elif not isinstance(net, Network):
-        raise InputTypeError(f"net: expected a backprop.Network or None (the course's 2-4-1 network), received {describe(net)}")
-    if (X is None) != (Y is None):
-        raise ValidationError("X and Y: give both (inputs and targets) or neither (the course's flower data)")
-    if X is None:
-        from .data import planar_flower
-
-        if net.layer_sizes[0] != 2:
-            raise ValidationError(f"X: the default flower data has 2 features, the network takes {net.layer_sizes[0]}; pass X and Y")
-        X, Y = planar_flower()
-        data_name = data_name or "flower (the course's planar data)"
+    precision = None if precision is None else check_int(precision, "precision", minimum=0)
+    net, X, Y, data_name = _problem(net, X, Y, data_name)
     net = net.astype(np.float64)
     A0 = net._columns(X)
     m = A0.shape[1]

@@ -1,6 +1,6 @@
 """``backprop.Network``: the core engine plus training (``fit``, ``partial_fit``) and model files.
 
-The engine (:class:`backprop.core.Network`) knows forward and backward passes only;
+The engine (:class:`backprop.core.Engine`) knows forward and backward passes only;
 this subclass adds what users do with them, so the math core never imports training
 or I/O.
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .core.network import Network as _EngineNetwork
+from .core.network import Engine
 from .core.validation import ValidationError
 from .io.models import save, use_network_class
 from .train.callbacks import Callback
@@ -37,8 +37,8 @@ _TRAINER_OPTIONS = ("optimizer", "learning_rate", "batch_size", "shuffle", "seed
                     "backend")
 
 
-class Network(_EngineNetwork):
-    __doc__ = _EngineNetwork.__doc__
+class Network(Engine):
+    __doc__ = Engine.__doc__
 
     # Set by training and by backprop.load (see backprop.io): the last run, and what a model
     # file carries beside the weights (original class labels, column names, free metadata).

@@ -149,8 +149,8 @@ def _check_path(path: Any) -> str:
 
 def _history_dict(history: Any) -> dict[str, list[float]]:
     """The per-epoch lists of a History, of ``History.to_dict()``, or of a plain dict of lists."""
-    if hasattr(history, "history") and isinstance(history.history, Mapping):
-        history = history.history
+    if hasattr(history, "logs") and isinstance(history.logs, Mapping):
+        history = history.logs
     elif isinstance(history, Mapping) and isinstance(history.get("history"), Mapping):
         history = history["history"]
     if not isinstance(history, Mapping):

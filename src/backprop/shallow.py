@@ -6,7 +6,7 @@ column, ``Y`` is (1, m), parameters are ``{"W1", "b1", "W2", "b2"}``, the cache 
 ``{"Z1", "A1", "Z2", "A2"}`` and gradients are ``{"dW1", "db1", "dW2", "db2"}``.
 
 This module holds no second copy of the equations: each function hands its arrays to
-:class:`backprop.core.Network` (``forward_columns``, ``backward_columns``,
+:class:`backprop.core.Engine` (``forward_columns``, ``backward_columns``,
 ``cost_columns``) and returns the results in the course's dictionaries. In float64 each call
 equals the course's code to rounding (about 1e-15 relative): the only difference is that the
 engine applies 1/m to dZ2 instead of to dW and db.
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .core.losses import get_loss
-from .core.network import Cache, Network
+from .core.network import Cache, Engine
 from .core.validation import (
     DivergenceError,
     InputTypeError,
@@ -73,7 +73,7 @@ def layer_sizes(X: Any, Y: Any, n_h: int = 4) -> tuple[int, int, int]:
     if np.shape(Y)[1] != np.shape(X)[1]:
         raise ShapeError(f"Y: expected {np.shape(X)[1]} columns (one per example, as X {np.shape(X)}), "
                          f"received {np.shape(Y)}")
-    return int(np.shape(X)[0]), check_positive_int(n_h, "n_h"), int(np.shape(Y)[0])
+    return int(np.shape(X)[0]), check_int(n_h, "n_h"), int(np.shape(Y)[0])
 
 
 def initialize_parameters(n_x: int, n_h: int, n_y: int, seed: int | None = 2) -> dict[str, np.ndarray]:
@@ -102,7 +102,7 @@ def _check_keys(value: Any, name: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-def _network(parameters: dict[str, np.ndarray]) -> Network:
+def _network(parameters: dict[str, np.ndarray]) -> Engine:
     """A float64 core network holding a copy of the course's parameters."""
     _check_keys(parameters, "parameters", _PARAM_KEYS)
     W1 = as_float_matrix(parameters["W1"], "parameters['W1']", dtype=np.float64)
@@ -115,7 +115,7 @@ def _network(parameters: dict[str, np.ndarray]) -> Network:
             raise ShapeError(f"parameters[{key!r}]: expected shape {shape}, received {np.shape(parameters[key])}")
     b1 = as_float_matrix(parameters["b1"], "parameters['b1']", dtype=np.float64)
     b2 = as_float_matrix(parameters["b2"], "parameters['b2']", dtype=np.float64)
-    net = Network([n_x, n_h, n_y], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
+    net = Engine([n_x, n_h, n_y], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
     for l, (W, b) in enumerate(((W1, b1), (W2, b2))):
         net.weights[l][...] = W
         net.biases[l][...] = b

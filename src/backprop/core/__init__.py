@@ -12,7 +12,7 @@ from .activations import ACTIVATIONS, Activation, get_activation, register_activ
 from .gradcheck import GradientCheck, check_gradients, relative_difference
 from .init import INITIALIZERS, get_initializer
 from .losses import LOSSES, Loss, get_loss
-from .network import Cache, Network
+from .network import Cache, Engine, Network
 from .validation import (
     BackpropError,
     DivergenceError,
@@ -32,6 +32,7 @@ __all__ = [
     "InputTypeError",
     "LOSSES",
     "Loss",
+    "Engine",
     "Network",
     "ShapeError",
     "ValidationError",

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .network import Network
+from .network import Engine
 from .validation import InputTypeError, check_nonnegative_float, check_positive_float
 
 __all__ = ["GradientCheck", "check_gradients", "relative_difference"]
@@ -102,7 +102,7 @@ class GradientCheck:
 
 
 def check_gradients(
-    net: Network,
+    net: Engine,
     X: Any,
     Y: Any,
     eps: float = 1e-7,
@@ -114,10 +114,10 @@ def check_gradients(
     """Compare ``net``'s backpropagated gradient with finite differences on (X, Y).
 
     X has shape (n_samples, n_features) and Y (n_samples, n_outputs) (see
-    :meth:`Network.targets`). The network itself is never modified: the check runs on
+    :meth:`Engine.targets`). The network itself is never modified: the check runs on
     a float64 copy. Costs 4 · n_params forward passes (steps h and 2h, for the error estimate).
     """
-    if not isinstance(net, Network):
+    if not isinstance(net, Engine):
         raise InputTypeError(f"net: expected a backprop.Network, received {type(net).__name__}")
     eps = check_positive_float(eps, "eps")
     tolerance = check_positive_float(tolerance, "tolerance")
@@ -126,8 +126,8 @@ def check_gradients(
     A0 = net64._columns(X)
     m = A0.shape[1]
     Yc = net64.targets(Y, m)
-    coef = Network.coefficients(m, sample_weight)
-    l2_over_m = l2 * Network._l2_scale(m, sample_weight) if l2 else 0.0
+    coef = Engine.coefficients(m, sample_weight)
+    l2_over_m = l2 * Engine._l2_scale(m, sample_weight) if l2 else 0.0
     cache = net64.make_cache(m)
 
     def cost() -> float:

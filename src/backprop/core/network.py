@@ -4,7 +4,7 @@ Notation (the course's): layer l = 1 … L has weights ``W[l]`` (n_l, n_{l-1}), 
 ``b[l]`` (n_l, 1), pre-activation ``Z[l] = W[l] A[l-1] + b[l]`` and activation
 ``A[l] = g[l](Z[l])``; ``A[0] = X`` holds one example per column, shape (n_0, m).
 
-Backpropagation (:meth:`Network.backward_columns`) is the four backpropagation equations:
+Backpropagation (:meth:`Engine.backward_columns`) is the four backpropagation equations:
 
 1. ``dZ[L] = dJ/dA[L] ⊙ g'(Z[L])``  — or ``c ⊙ (A[L] − Y)`` for a canonical loss/activation pair
 2. ``dW[L] = dZ[L] A[L-1]ᵀ``,  ``db[L] = Σ_i dZ[L][:, i]``
@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
+from .cache import Cache
 from .init import auto_initializer, get_initializer
 from .losses import Loss, get_loss
 from .tasks import task_of
@@ -51,58 +52,16 @@ from .validation import (
     describe,
 )
 
-__all__ = ["Network", "Cache"]
+__all__ = ["Engine", "Network", "Cache"]
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-class Cache:
-    """What the forward pass keeps for the backward pass, for one batch of m examples.
-
-    Lists are indexed by layer as in the equations (entry 0 unused except ``A[0]``):
-    ``A[0]`` the input (n_0, m); ``Z[l]``, ``G[l] = g(Z[l])`` and ``A[l]`` (n_l, m), where
-    ``A[l]`` is ``G[l]`` itself unless dropout masked it (then ``A[l] = G[l] ⊙ mask[l]``).
-    ``dA``/``dZ`` are the backward pass's buffers. Reusing a cache reuses all of them.
-    """
-
-    def __init__(self, layer_sizes: Sequence[int], m: int, dtype: np.dtype, *, backward: bool = True):
-        L = len(layer_sizes) - 1
-        per_example = (4 if backward else 2) * sum(layer_sizes[1:]) + 1
-        check_memory(per_example * m * np.dtype(dtype).itemsize, "X",
-                     f"the {'forward and backward' if backward else 'forward'} buffers for {m} examples")
-        self.m = m
-        self.dtype = dtype
-        self.A: list[np.ndarray | None] = [None] * (L + 1)
-        self.Z: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.G: list[np.ndarray | None] = [None] + [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.A[1:] = self.G[1:]
-        # backward=False (prediction): no gradient buffers, half the memory
-        self.dZ: list[np.ndarray | None] = [None] * (L + 1)
-        self.dA: list[np.ndarray | None] = [None] * (L + 1)
-        if backward:
-            self.dZ[1:] = [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-            self.dA[1:] = [np.empty((n, m), dtype) for n in layer_sizes[1:]]
-        self.ones = np.ones((m, 1), dtype)  # Σ over the examples as a product: db = dZ · 1
-        self.mask: list[np.ndarray | None] = [None] * (L + 1)
-        self._mask_buffer: list[np.ndarray | None] = [None] * (L + 1)
-        self._dropped: list[np.ndarray | None] = [None] * (L + 1)
-
-    def drop(self, l: int, rate: float, rng: np.random.Generator) -> None:
-        """Inverted dropout on layer l: A[l] = G[l] ⊙ mask, mask = 1[u ≥ rate] / (1 − rate)."""
-        if self._dropped[l] is None:
-            self._dropped[l] = np.empty_like(self.G[l])
-            self._mask_buffer[l] = np.empty_like(self.G[l])
-        mask = self._mask_buffer[l]
-        rng.random(dtype=mask.dtype, out=mask)  # u ~ U[0, 1)
-        np.add(mask, 1.0 - rate, out=mask)  # ⌊u + 1 − rate⌋ = 1[u ≥ rate], without a bool buffer
-        np.floor(mask, out=mask)
-        mask *= 1.0 / (1.0 - rate)
-        self.mask[l] = mask
-        self.A[l] = np.multiply(self.G[l], mask, out=self._dropped[l])
-
-
-class Network:
+class Engine:
     """A fully connected feed-forward network trained by backpropagation.
+
+    The engine: forward and backward passes over one flat parameter vector. ``backprop.Network``
+    adds training and model files to it.
 
     Parameters
     ----------
@@ -237,7 +196,7 @@ class Network:
         biases = [flat[b].reshape(sizes[l + 1], 1) for l, (_, b) in enumerate(self._layer_slices)]
         return weights, biases
 
-    def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Network":
+    def initialize(self, *, init: Any = "auto", seed: int | np.random.Generator | None = None) -> "Engine":
         """(Re-)draw every weight with ``init`` and set every bias to zero, in place."""
         rng = as_generator(seed)
         inits = list(init) if isinstance(init, (list, tuple)) else [init] * self.n_layers
@@ -330,7 +289,7 @@ class Network:
         for l in range(L, 0, -1):
             # 2./4. Gradients of layer l.
             np.matmul(dZ[l], A[l - 1].T, out=dW[l - 1])
-            np.matmul(dZ[l], cache.ones, out=db[l - 1])  # Σ_i dZ[l][:, i]; BLAS sums 2–3× faster than .sum
+            np.matmul(dZ[l], cache.ones, out=db[l - 1])  # Σ_i dZ[l][:, i] (a BLAS product: ENGINE.md §7)
             if l > 1:
                 # 3. Error propagated back: dZ[l-1] = W[l]ᵀ dZ[l] ⊙ g'(Z[l-1]).
                 if W[l - 1].shape[0] == 1:  # one unit: an outer product, ~2x cheaper as a broadcast multiply
@@ -610,13 +569,13 @@ class Network:
             "dtype": self.dtype.name,
         }
 
-    def astype(self, dtype: Any) -> "Network":
+    def astype(self, dtype: Any) -> "Engine":
         """A copy of the network with every parameter converted to ``dtype``."""
         clone = type(self)(self.layer_sizes, self.activations, self.loss, dtype=dtype, init=None)
         np.copyto(clone._params, self._params, casting="unsafe")
         return clone
 
-    def copy(self) -> "Network":
+    def copy(self) -> "Engine":
         """An independent copy (same dtype, same parameters)."""
         return self.astype(self.dtype)
 
@@ -639,3 +598,6 @@ class Network:
             f"Network(layer_sizes={list(self.layer_sizes)}, activations=[{acts}], "
             f"loss={self.loss.name!r}, dtype={self.dtype.name}, n_params={self.n_params})"
         )
+
+
+Network = Engine  # the engine's name before 0.x (``backprop.Network`` is the trainable subclass)

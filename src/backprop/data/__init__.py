@@ -1,7 +1,7 @@
 """Data for training: seeded toy data sets, CSV/NPZ loaders and preprocessing (numpy only)."""
 
 from .datasets import blobs, circles, moons, planar_flower, spirals, xor
-from .loaders import Dataset, load_csv, load_npz
+from .loaders import Dataset, LoadedData, load_csv, load_npz
 from .preprocessing import StandardScaler, encode_labels, fold_standardization, one_hot, train_test_split
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "spirals",
     "xor",
     "blobs",
+    "LoadedData",
     "Dataset",
     "load_csv",
     "load_npz",

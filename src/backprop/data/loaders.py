@@ -1,4 +1,4 @@
-"""Loading labelled data from CSV and NPZ files into a :class:`Dataset`.
+"""Loading labelled data from CSV and NPZ files into a :class:`LoadedData`.
 
 CSV files are read with the standard library's :mod:`csv` module, one line at a time;
 NPZ archives with ``np.load(..., allow_pickle=False)`` so that loading a file never runs
@@ -31,13 +31,13 @@ from backprop.core.validation import (
 
 from ._common import check_float_dtype, split_counts
 
-__all__ = ["Dataset", "load_csv", "load_npz"]
+__all__ = ["LoadedData", "Dataset", "load_csv", "load_npz"]
 
 PathLike = Union[str, os.PathLike]
 
 
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class LoadedData:
     """A loaded data set.
 
     Attributes
@@ -68,6 +68,9 @@ class Dataset:
     def n_features(self) -> int:
         """Number of columns of ``X``."""
         return int(self.X.shape[1])
+
+
+Dataset = LoadedData  # the name before 0.x (backprop.train has its own TrainingData)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -227,6 +230,25 @@ class _Scan:
     all_int: bool = True  # every numeric target value is written as an integer
 
 
+def _note_label(label: str, where: str, out: _Scan) -> None:
+    """Check one target cell and record what kind of value it is (number, 64-bit integer, text)."""
+    if not label:
+        raise ValidationError(f"{where}: missing target value (empty cell)")
+    if not _is_number(label):
+        out.text_labels.add(label)
+        return
+    if not math.isfinite(float(label)):
+        raise ValidationError(f"{where}: expected a finite target, received {label!r}")
+    out.saw_number = True
+    if not _is_int(label):
+        out.all_int = False
+    elif not _INT64_MIN <= int(label) <= _INT64_MAX:
+        raise ValidationError(
+            f"{where}: the integer target {label} does not fit in 64 bits; "
+            "if the column is an identifier, choose another target column"
+        )
+
+
 def _scan(layout: _Layout, delimiter: str, keep: range, *, validate_all: bool) -> _Scan:
     """Read the data rows, parsing those with index in ``keep`` (and all, if validate_all).
 
@@ -270,22 +292,7 @@ def _scan(layout: _Layout, delimiter: str, keep: range, *, validate_all: bool) -
                     raise ValidationError(f"{layout.where(line, j)}: expected a finite number, received {cell!r}")
                 values.append(value)
             label = cells[t]
-            if not label:
-                raise ValidationError(f"{layout.where(line, t)}: missing target value (empty cell)")
-            if _is_number(label):
-                if not math.isfinite(float(label)):
-                    raise ValidationError(f"{layout.where(line, t)}: expected a finite target, received {label!r}")
-                out.saw_number = True
-                if _is_int(label):
-                    if not _INT64_MIN <= int(label) <= _INT64_MAX:
-                        raise ValidationError(
-                            f"{layout.where(line, t)}: the integer target {label} does not fit in 64 bits; "
-                            "if the column is an identifier, choose another target column"
-                        )
-                else:
-                    out.all_int = False
-            else:
-                out.text_labels.add(label)
+            _note_label(label, layout.where(line, t), out)
             if kept:
                 out.features.append(values)
                 out.targets.append(label)
@@ -326,8 +333,8 @@ def load_csv(
     header: bool | str = "auto",
     dtype: Any = np.float64,
     shard: tuple[int, int] | None = None,
-) -> Dataset:
-    """Load a numeric CSV file with one target column into a :class:`Dataset`.
+) -> LoadedData:
+    """Load a numeric CSV file with one target column into a :class:`LoadedData`.
 
     Parameters
     ----------
@@ -355,7 +362,7 @@ def load_csv(
 
     Returns
     -------
-    Dataset
+    LoadedData
         ``X`` of shape (n_rows, n_columns - 1); ``y`` of shape (n_rows,). A target with
         any non-numeric value is treated as class labels: ``classes`` holds the distinct
         values sorted as strings and ``y`` their int64 codes. Otherwise ``y`` is int64
@@ -411,7 +418,7 @@ def load_csv(
         y = np.array([float(label) for label in scan.targets], dtype=dt)
 
     names = [name for j, name in enumerate(layout.names) if j != layout.target]
-    return Dataset(X=X, y=y, feature_names=names, target_name=layout.names[layout.target], classes=classes)
+    return LoadedData(X=X, y=y, feature_names=names, target_name=layout.names[layout.target], classes=classes)
 
 
 def _archive_array(archive: Any, key: Any, name: str, path: str) -> np.ndarray:
@@ -428,7 +435,7 @@ def _archive_array(archive: Any, key: Any, name: str, path: str) -> np.ndarray:
         ) from None
 
 
-def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
+def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> LoadedData:
     """Load features and targets from an ``.npz`` archive (as written by ``np.savez``).
 
     The archive is opened with ``allow_pickle=False``: arrays of Python objects are
@@ -438,7 +445,7 @@ def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
     (``classes`` sorted, ``y`` int64 codes); integer and boolean ``y`` become int64; a
     floating ``y`` must be finite and keeps its dtype.
 
-    Returns a :class:`Dataset` with ``feature_names`` ``x0, x1, ...`` and
+    Returns a :class:`LoadedData` with ``feature_names`` ``x0, x1, ...`` and
     ``target_name == y_key``.
     """
     path = _check_path(path)
@@ -479,4 +486,4 @@ def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> Dataset:
     else:
         raise InputTypeError(f"{y_name}: expected numbers or strings, received {describe(y_raw)}")
     names = [f"x{i}" for i in range(X.shape[1])]
-    return Dataset(X=X, y=y, feature_names=names, target_name=y_key, classes=classes)
+    return LoadedData(X=X, y=y, feature_names=names, target_name=y_key, classes=classes)

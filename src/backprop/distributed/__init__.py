@@ -15,7 +15,7 @@ parameters are identical on every rank::
     data = load_shard("train.csv", comm)                # this rank's rows only
     net = bp.Network([data.n_features, 64, 3], ["relu", "softmax"], "cce", seed=0)
     history = net.fit(data.X, data.y, comm=comm, sharded=True, seed=0, epochs=20)
-    root_print(history.history["loss"][-1], comm=comm)
+    root_print(history.logs["loss"][-1], comm=comm)
     if comm.rank == 0:
         net.save("model.npz")
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import InputTypeError, as_float_matrix, describe
-from ..data.loaders import Dataset as LoadedData
+from ..data.loaders import LoadedData
 from ..data.loaders import load_csv, load_npz
 from ..data.preprocessing import StandardScaler
 from ..train.callbacks import Callback

@@ -174,6 +174,20 @@ def _read_config(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], pa
     return config
 
 
+def _check_members(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
+                   expected: dict[str, tuple[tuple[int, ...], np.dtype, str]], path: str) -> None:
+    """Exactly the members the config implies, each with the declared shape and dtype."""
+    wanted = {_CONFIG_MEMBER} | {f"{name}.npy" for name in expected}
+    unexpected = sorted(set(infos) - wanted)
+    if unexpected:
+        raise _fail(path, f"unexpected members {unexpected} (a model file holds only {sorted(wanted)})")
+    missing = sorted(wanted - set(infos))
+    if missing:
+        raise _fail(path, f"missing members {missing}")
+    for name, (shape, dtype, _) in expected.items():
+        _check_member(archive, infos[f"{name}.npy"], path, shape, dtype)
+
+
 def read_archive(
     path: PathLike, validate: Callable[[dict[str, Any], str], dict[str, tuple[tuple[int, ...], np.dtype, str]]]
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -206,15 +220,7 @@ def read_archive(
                 _check_stored(info, path, on_disk)
             config = _read_config(archive, infos, path)
             expected = validate(config, path)
-            wanted = {_CONFIG_MEMBER} | {f"{name}.npy" for name in expected}
-            unexpected = sorted(set(infos) - wanted)
-            if unexpected:
-                raise _fail(path, f"unexpected members {unexpected} (a model file holds only {sorted(wanted)})")
-            missing = sorted(wanted - set(infos))
-            if missing:
-                raise _fail(path, f"missing members {missing}")
-            for name, (shape, dtype, _) in expected.items():
-                _check_member(archive, infos[f"{name}.npy"], path, shape, dtype)
+            _check_members(archive, infos, expected, path)
         handle.seek(0)
         arrays: dict[str, np.ndarray] = {}
         try:

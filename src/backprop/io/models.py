@@ -3,7 +3,7 @@
 Networks are built as the class the library registers (:func:`use_network_class`):
 ``backprop.Network`` (with ``fit`` and ``save``), registered when :mod:`backprop.model` is
 imported, which importing ``backprop`` always does. This module itself knows only the
-engine (:class:`backprop.core.Network`), so ``io`` never imports ``model``.
+engine (:class:`backprop.core.Engine`), so ``io`` never imports ``model``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.network import Network as _CoreNetwork
+from ..core.network import Engine
 from ..core.validation import InputTypeError, describe
 from .archive import _little_endian, _write_archive, read_archive
 from .atomic import PathLike, atomic_write
@@ -23,18 +23,18 @@ from .schema import decode_state, expected_arrays, model_config, validate_config
 
 __all__ = ["ModelFile", "load", "read_config", "read_model", "save", "use_network_class"]
 
-_network_class: type[_CoreNetwork] = _CoreNetwork
+_network_class: type[Engine] = Engine
 
 
-def use_network_class(cls: type[_CoreNetwork]) -> None:
+def use_network_class(cls: type[Engine]) -> None:
     """Build the networks read from files (and from torch state dicts) as ``cls``, a subclass of the engine."""
     global _network_class
-    if not (isinstance(cls, type) and issubclass(cls, _CoreNetwork)):
-        raise InputTypeError(f"cls: expected a subclass of backprop.core.Network, received {describe(cls)}")
+    if not (isinstance(cls, type) and issubclass(cls, Engine)):
+        raise InputTypeError(f"cls: expected a subclass of backprop.core.Engine, received {describe(cls)}")
     _network_class = cls
 
 
-def network_class() -> type[_CoreNetwork]:
+def network_class() -> type[Engine]:
     """The class networks are built as (``backprop.Network`` once :mod:`backprop.model` is imported)."""
     return _network_class
 

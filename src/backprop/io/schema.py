@@ -20,7 +20,7 @@ import numpy as np
 from .._version import __version__
 from ..core.activations import ACTIVATIONS
 from ..core.losses import LOSSES
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.tasks import n_classes_of, task_of
 from ..core.validation import BackpropError, InputTypeError, ValidationError, describe
 from .archive import ModelFileError, _fail, _json_default, _little_endian, _sha256
@@ -119,12 +119,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
-    """Check every field; returns the config with ``layer_sizes`` etc. as validated values."""
-
-    def bad(field_name: str, expected: str) -> ModelFileError:
-        return _fail(path, f"config field {field_name!r}: expected {expected}, received {describe(config.get(field_name))}")
-
+def _check_header(config: dict[str, Any], path: str, bad: Any) -> None:
+    """The format, its version, the kind of file and the set of fields."""
     if config.get("format") != FORMAT:
         raise _fail(path, f"not a backprop model file: config field 'format' is {describe(config.get('format'))}, expected {FORMAT!r}")
     version = config.get("version")
@@ -145,6 +141,15 @@ def validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
         raise _fail(path, f"config: unexpected fields {unknown}")
     if not isinstance(config["library"], str):
         raise bad("library", "a string")
+
+
+def validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
+    """Check every field; returns the config with ``layer_sizes`` etc. as validated values."""
+
+    def bad(field_name: str, expected: str) -> ModelFileError:
+        return _fail(path, f"config field {field_name!r}: expected {expected}, received {describe(config.get(field_name))}")
+
+    _check_header(config, path, bad)
 
     sizes = config["layer_sizes"]
     if (not isinstance(sizes, list) or not 2 <= len(sizes) <= _MAX_LAYERS
@@ -214,7 +219,7 @@ def expected_arrays(config: dict[str, Any], path: str) -> dict[str, tuple[tuple[
 
 
 def _network_config(net: Any) -> dict[str, Any]:
-    if not isinstance(net, Network):
+    if not isinstance(net, Engine):
         raise InputTypeError(f"net: expected a backprop.Network, received {describe(net)}")
     for a in net.activations:
         if ACTIVATIONS.get(a.name) is not a:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.activations import get_activation
 from ..core.losses import get_loss
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.validation import InputTypeError, ShapeError, ValidationError, describe
 from .models import network_class
 
@@ -27,7 +27,7 @@ def to_torch_state_dict(net: Any) -> dict[str, np.ndarray]:
     already has PyTorch's (out_features, in_features) layout). Load it in torch with
     ``model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``.
     """
-    if not isinstance(net, Network):
+    if not isinstance(net, Engine):
         raise InputTypeError(f"net: expected a backprop.Network, received {describe(net)}")
     out: dict[str, np.ndarray] = {}
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):

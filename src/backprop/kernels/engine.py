@@ -108,7 +108,7 @@ class StepKernels:
             return float(self.small.gradient(cache, A0, Y, coefs, scalar, grad))
         self.forward(A0, cache, training=training, dropout=dropout, rng=rng)
         dW, db = net._gradient_views(grad)
-        W, A, Z, G, dZ, dA = net.weights, cache.A, cache.Z, cache.G, cache.dZ, cache.dA
+        W, A, Z, dZ, dA = net.weights, cache.A, cache.Z, cache.dZ, cache.dA
         fused = self.fused_output
         if fused == "softmax":
             cost = losses.softmax_categorical_crossentropy(Z[L], A[L], Y, coefs, scalar, dA[L], dZ[L], db[L - 1],

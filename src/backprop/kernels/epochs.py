@@ -148,7 +148,7 @@ def run_epochs(trainer, step_kernels, data, epochs: int, history, stop) -> int:
             first = trainer.epoch
             trainer.epoch += ran
             history.epoch.extend(range(first, first + ran))
-            logs = history.history
+            logs = history.logs
             logs.setdefault("loss", []).extend(costs[done : done + ran].tolist())
             if task != "regression":
                 logs.setdefault("accuracy", []).extend((correct[done : done + ran] / data.m).tolist())

@@ -17,7 +17,7 @@ with 2**n built from its bits, so each loop over an array runs 4 float64 lanes a
 - ``sigmoid(z) = ½ + ½ tanh(z/2)`` (the engine's form: no overflow for any z).
 
 Every function is float64; float32 kernels compute in float64 and round once, which keeps them
-within 1 ulp of the correctly rounded float32 result. Measured against numpy (``tests/test_kernels_vmath.py``)
+within 1 ulp of the correctly rounded float32 result. Measured against numpy (``tests/kernels/test_kernels_vmath.py``)
 over the whole float64 range, including ±0, ±inf, NaN, subnormals and the overflow and underflow
 edges: at most 2 ulp from numpy's float64 functions.
 """

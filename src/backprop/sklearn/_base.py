@@ -12,6 +12,7 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from ..core.validation import DivergenceError, reject_masked
 from ..model import Network
 from ..optim import LBFGS, SCHEDULES, Optimizer, Schedule, get_optimizer, get_schedule
 from ..train import History, Trainer, TrainingData
+from ._checks import _assign, _check_int, _check_number, _check_sample_weight
 from ._monitor import SKLEARN_RATES, EpochMonitor, SklearnRate
 from ._optimizers import SklearnAdam, SklearnSGD
 
@@ -52,6 +54,19 @@ _SOLVERS = ("sgd", "adam", "lbfgs")
 _SOLVER_PARAMS = ("solver", "learning_rate", "learning_rate_init", "power_t", "momentum", "nesterovs_momentum",
                   "beta_1", "beta_2", "epsilon", "schedule", "optimizer")
 _LBFGS_PARAMS = ("solver", "tol", "max_fun", "optimizer")
+
+
+@dataclass
+class _SolverState:
+    """What a continuing fit (warm start, partial_fit) with unchanged solver parameters keeps."""
+
+    key: str  # the solver parameters it was made for
+    optimizer: Any
+    learning_rate: Any  # what the Trainer gets as ``learning_rate``
+    rate: Any  # the scikit-learn rate the monitor drives, or None
+    rng: np.random.Generator
+    step: int = 0
+    epoch: int = 0
 
 
 class BaseNeuralNet(BaseEstimator):
@@ -206,6 +221,26 @@ class BaseNeuralNet(BaseEstimator):
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name}: expected a bool, received {getattr(self, name)!r}")
+        self._check_network_params()
+        spec = self.schedule
+        if isinstance(spec, str):
+            if spec not in SKLEARN_RATES and spec.lower() not in SCHEDULES:
+                raise ValueError(f"schedule: unknown name {spec!r}; expected one of {sorted(SKLEARN_RATES + tuple(SCHEDULES))}")
+        elif spec is not None and not callable(spec):
+            raise TypeError(f"schedule: expected None, a name, a backprop.optim Schedule or a function of the step, "
+                            f"received {spec!r}")
+        if self.optimizer is not None and not isinstance(self.optimizer, (str, Optimizer, LBFGS)):
+            raise TypeError(f"optimizer: expected None, a name or a backprop.optim optimizer, received {self.optimizer!r}")
+        if not (self.init == "sklearn" or callable(self.init)):
+            try:
+                get_initializer(self.init)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"init: expected 'sklearn' or a backprop initializer; {exc}") from None
+
+    # ------------------------------------------------------------ building blocks
+
+    def _check_network_params(self) -> None:
+        """The hidden layers, their activations and dropout rates, the clipping norm, the dtype."""
         n_hidden = len(self._hidden_sizes())
         self._hidden_activations(n_hidden)
         rates = self.dropout if isinstance(self.dropout, Sequence) else [self.dropout]
@@ -224,22 +259,7 @@ class BaseNeuralNet(BaseEstimator):
                 raise TypeError(f"dtype: expected None, float32 or float64, received {self.dtype!r}") from None
             if dtype not in (np.float32, np.float64):
                 raise ValueError(f"dtype: expected None, float32 or float64, received {self.dtype!r}")
-        spec = self.schedule
-        if isinstance(spec, str):
-            if spec not in SKLEARN_RATES and spec.lower() not in SCHEDULES:
-                raise ValueError(f"schedule: unknown name {spec!r}; expected one of {sorted(SKLEARN_RATES + tuple(SCHEDULES))}")
-        elif spec is not None and not callable(spec):
-            raise TypeError(f"schedule: expected None, a name, a backprop.optim Schedule or a function of the step, "
-                            f"received {spec!r}")
-        if self.optimizer is not None and not isinstance(self.optimizer, (str, Optimizer, LBFGS)):
-            raise TypeError(f"optimizer: expected None, a name or a backprop.optim optimizer, received {self.optimizer!r}")
-        if not (self.init == "sklearn" or callable(self.init)):
-            try:
-                get_initializer(self.init)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"init: expected 'sklearn' or a backprop initializer; {exc}") from None
 
-    # ------------------------------------------------------------ building blocks
     def _new_network(self, n_features: int, n_outputs: int, dtype: np.dtype, rs: np.random.RandomState) -> Network:
         hidden = self._hidden_sizes()
         activations = self._hidden_activations(len(hidden))
@@ -291,7 +311,7 @@ class BaseNeuralNet(BaseEstimator):
             return copy.deepcopy(spec), None
         return spec, None  # a function of the step
 
-    def _solver_state(self, continuing: bool, rs: np.random.RandomState) -> dict[str, Any]:
+    def _solver_state(self, continuing: bool, rs: np.random.RandomState) -> _SolverState:
         """The optimizer, learning rate, RNG and counters of this run: kept when continuing.
 
         A continuing call (warm start, partial_fit) whose solver parameters are unchanged goes on
@@ -301,15 +321,15 @@ class BaseNeuralNet(BaseEstimator):
         names = _LBFGS_PARAMS if self._is_lbfgs() else _SOLVER_PARAMS
         key = repr([(name, getattr(self, name)) for name in names])
         previous = getattr(self, "_solver", None) if continuing else None
-        if previous is not None and previous["key"] == key:
+        if previous is not None and previous.key == key:
             return previous
         optimizer = self._make_optimizer()
         learning_rate, rate = self._make_learning_rate(optimizer)
-        self._solver = {
-            "key": key, "optimizer": optimizer, "learning_rate": learning_rate, "rate": rate,
-            "rng": previous["rng"] if previous else np.random.default_rng(rs.randint(2**31 - 1)),
-            "step": previous["step"] if previous else 0, "epoch": previous["epoch"] if previous else 0,
-        }
+        self._solver = _SolverState(
+            key=key, optimizer=optimizer, learning_rate=learning_rate, rate=rate,
+            rng=previous.rng if previous else np.random.default_rng(rs.randint(2**31 - 1)),
+            step=previous.step if previous else 0, epoch=previous.epoch if previous else 0,
+        )
         return self._solver
 
     def _batch_size(self, n: int) -> int | None:
@@ -391,11 +411,11 @@ class BaseNeuralNet(BaseEstimator):
             sample_weight = None if sample_weight is None else sample_weight[train]
 
         solver = self._solver_state(continuing, rs)
-        trainer = Trainer(self.network_, optimizer=solver["optimizer"], learning_rate=solver["learning_rate"],
-                          batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle, seed=solver["rng"],
+        trainer = Trainer(self.network_, optimizer=solver.optimizer, learning_rate=solver.learning_rate,
+                          batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle, seed=solver.rng,
                           l2=self.alpha, dropout=self.dropout, clip_norm=self.clip_norm, backend=self.backend)
-        trainer.step, trainer.epoch = solver["step"], solver["epoch"]
-        monitor = EpochMonitor(self, X.shape[0], validation, solver["rate"], incremental, stochastic)
+        trainer.step, trainer.epoch = solver.step, solver.epoch
+        monitor = EpochMonitor(self, X.shape[0], validation, solver.rate, incremental, stochastic)
         epochs = 1 if incremental else self.max_iter
         try:
             trainer.run(TrainingData(self.network_, X, Y, sample_weight), epochs, validation=val_data,
@@ -406,7 +426,7 @@ class BaseNeuralNet(BaseEstimator):
                 f"to be preprocessed, or the learning rate is too high ({exc})"
             ) from None
         finally:
-            solver["step"], solver["epoch"] = trainer.step, trainer.epoch
+            solver.step, solver.epoch = trainer.step, trainer.epoch
             self.n_iter_ = monitor.epochs
             if self._best_params is not None:  # early stopping: the best validation score's weights
                 self.network_.params = self._best_params
@@ -474,52 +494,3 @@ class BaseNeuralNet(BaseEstimator):
 
     def _validation_score(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
         raise NotImplementedError
-
-
-def _assign(targets: list[np.ndarray], values: list[np.ndarray], name: str) -> None:
-    if len(values) != len(targets) or any(v.shape != t.shape for v, t in zip(values, targets)):
-        raise ValueError(f"{name}: expected shapes {[t.T.shape if name == 'coefs_' else t.shape[:1] for t in targets]}")
-    for target, value in zip(targets, values):
-        target[...] = value
-
-
-def _check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
-    """None, or float64 weights (n,): finite, non-negative, not all zero."""
-    if sample_weight is None:
-        return None
-    if isinstance(sample_weight, numbers.Number):
-        return np.full(n, float(sample_weight))
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if w.ndim != 1 or w.shape[0] != n:
-        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},)!")
-    if not np.isfinite(w).all():
-        raise ValueError("sample_weight: expected finite weights")
-    if (w < 0).any():
-        raise ValueError("sample_weight: negative weights are not supported")
-    if not w.any():
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return w
-
-
-def _check_number(value: Any, name: str, *, low: float | None = None, high: float | None = None,
-                  low_open: bool = False, high_open: bool = False) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not _finite(value):
-        raise TypeError(f"{name}: expected a finite number, received {value!r:.60}")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name}: expected a number {'>' if low_open else '>='} {low}, received {value!r}")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name}: expected a number {'<' if high_open else '<='} {high}, received {value!r}")
-
-
-def _finite(value: numbers.Real) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond the float range, e.g. 10**400
-        return False
-
-
-def _check_int(value: Any, name: str, low: int) -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name}: expected an int, received {value!r}")
-    if value < low:
-        raise ValueError(f"{name}: expected an int >= {low}, received {value!r}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.network import Cache, Network
+from ..core.network import Cache, Engine
 
 if TYPE_CHECKING:
     from .data import TrainingData
@@ -32,7 +32,7 @@ def bounded(buffers: dict) -> dict:
 class BatchBuffers:
     """The reused buffers of one network's batches: forward caches, coefficients, gathered rows."""
 
-    def __init__(self, net: Network):
+    def __init__(self, net: Engine):
         self.net = net
         self._caches: dict[int, Cache] = {}
         self._coefs: dict[int, np.ndarray] = {}

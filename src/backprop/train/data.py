@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.validation import (
     InputTypeError,
     ShapeError,
@@ -49,7 +49,7 @@ class TrainingData:
     w: np.ndarray | None  # (rows,) weights of the rows held here
     w_all: np.ndarray | None  # (m,) weights of every row (== w without sharding)
 
-    def __init__(self, net: Network, X: Any, Y: Any, sample_weight: Any = None, class_weight: Any = None,
+    def __init__(self, net: Engine, X: Any, Y: Any, sample_weight: Any = None, class_weight: Any = None,
                  names: tuple[str, str] = ("X", "Y"), *, shard_comm: Communicator | None = None):
         A0 = net._columns(X, names[0])
         self.m = self.rows = A0.shape[1]
@@ -64,7 +64,7 @@ class TrainingData:
                        else None if task == "regression" else self.Y > 0.5)
         w = None
         if sample_weight is not None:
-            Network.coefficients(self.m, sample_weight)  # validates
+            Engine.coefficients(self.m, sample_weight)  # validates
             w = as_float_matrix(sample_weight, "sample_weight", ndim=1, dtype=net.dtype).copy()
         if class_weight is not None:
             cw = class_weights(net, self.Y, class_weight, shard_comm if self.sharded else None)
@@ -83,7 +83,7 @@ class TrainingData:
 Dataset = TrainingData  # the name before 0.x; kept for code that imports it
 
 
-def class_weights(net: Network, Y: np.ndarray, class_weight: Any, comm: Communicator | None = None) -> np.ndarray:
+def class_weights(net: Engine, Y: np.ndarray, class_weight: Any, comm: Communicator | None = None) -> np.ndarray:
     """Per-example weights from {class: weight} or "balanced" (w_k = m / (K · count_k)).
 
     With ``comm`` (sharded data) the class counts are those of all ranks' rows together.
@@ -119,7 +119,7 @@ def rows_of(labels: np.ndarray | None, rows: np.ndarray | slice | None) -> np.nd
     return labels if labels is None or rows is None else labels[..., rows]
 
 
-def prepare_validation(net: Network, X: Any, Y: Any, validation_data: Any, validation_split: float, seed: Any,
+def prepare_validation(net: Engine, X: Any, Y: Any, validation_data: Any, validation_split: float, seed: Any,
                        sample_weight: Any = None) -> tuple[Any, Any, Any, TrainingData | None]:
     """Split off validation data: ``validation_data=(X_val, Y_val)`` or a seeded random fraction.
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.validation import DivergenceError
 from .batches import BatchBuffers
 from .data import rows_of
@@ -23,7 +23,7 @@ __all__ = ["count_correct", "evaluate"]
 _EVAL_CHUNK = 8192  # examples per forward pass when evaluating (bounds memory)
 
 
-def count_correct(net: Network, A: np.ndarray, labels: np.ndarray | None) -> float:
+def count_correct(net: Engine, A: np.ndarray, labels: np.ndarray | None) -> float:
     """How many examples (columns) the output A classifies right: ``labels`` are the true classes
     (multiclass, shape (m,)) or which targets are positive (binary and multilabel, like A); 0 for regression."""
     task = net.task
@@ -38,7 +38,7 @@ def count_correct(net: Network, A: np.ndarray, labels: np.ndarray | None) -> flo
     return float(np.count_nonzero(hits.all(axis=0)) if task == "multilabel" else np.count_nonzero(hits))
 
 
-def evaluate(net: Network, data: TrainingData, buffers: BatchBuffers | None = None) -> dict[str, float]:
+def evaluate(net: Engine, data: TrainingData, buffers: BatchBuffers | None = None) -> dict[str, float]:
     """{"loss": mean data cost (no L2 term), "accuracy": fraction right (classifiers)} on ``data``.
 
     Inference mode (no dropout), ``_EVAL_CHUNK`` examples per forward pass. ``buffers``: reused

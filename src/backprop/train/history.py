@@ -16,15 +16,15 @@ __all__ = ["History"]
 class History:
     """Per-epoch records of a training run.
 
-    ``history[key]`` is a list with one value per epoch for "loss", "lr", "seconds",
-    "accuracy" (classifiers), and "val_loss"/"val_accuracy" with validation data.
+    ``logs[key]`` (also ``history[key]``) is a list with one value per epoch for "loss", "lr",
+    "seconds", "accuracy" (classifiers), and "val_loss"/"val_accuracy" with validation data.
     ``epoch`` holds the 0-based epoch indices (continuing across ``partial_fit`` calls).
     ``best_epoch`` is the epoch whose weights were restored by early stopping (else None);
     ``stopped_early`` says early stopping or a callback ended the run; ``interrupted``
     says Ctrl-C did.
     """
 
-    history: dict[str, list[float]] = field(default_factory=dict)
+    logs: dict[str, list[float]] = field(default_factory=dict)
     epoch: list[int] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
@@ -33,10 +33,15 @@ class History:
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
+            self.logs.setdefault(key, []).append(value)
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Deprecated name of :attr:`logs` (``history.history`` read as a stutter)."""
+        return self.logs
 
     def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
+        return self.logs[key]
 
     def __len__(self) -> int:
         return len(self.epoch)
@@ -56,7 +61,7 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
         return {
-            "history": {k: [float(v) for v in vals] for k, vals in self.history.items()},
+            "history": {k: [float(v) for v in vals] for k, vals in self.logs.items()},  # the file format's key
             "epoch": list(self.epoch),
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
@@ -81,7 +86,7 @@ class History:
         if best is not None and not _is_index(best):
             raise ValidationError(f"history['best_epoch']: expected an epoch index or None, received {describe(best)}")
         return cls(
-            history={k: list(v) for k, v in logs.items()},
+            logs={k: list(v) for k, v in logs.items()},
             epoch=list(epoch),
             best_epoch=best,
             stopped_early=bool(data.get("stopped_early", False)),

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.network import Network
+from ..core.network import Engine
 from ..core.validation import (
     BackpropError,
     DivergenceError,
@@ -70,10 +70,17 @@ class Trainer:
 
     ``fit`` makes a new Trainer; ``partial_fit`` keeps using the last one, so the optimizer's
     state (Adam's moments), the schedule's step and the RNG stream continue.
+
+    :meth:`run` trains for whole epochs; to drive it one batch at a time (an interactive page, a
+    custom loop), prepare the data once and step through an epoch's batches::
+
+        data = TrainingData(net, X, y)
+        for idx in trainer.batches(data.m):
+            cost, correct, weight = trainer.train_batch(data, idx)
     """
 
     # Every field, declared once (set in __init__, never from outside).
-    net: Network
+    net: Engine
     optimizer: Optimizer | LBFGS
     schedule: Schedule | None  # None for L-BFGS
     batch_size: int | None  # None: the full batch
@@ -93,7 +100,7 @@ class Trainer:
 
     def __init__(
         self,
-        net: Network,
+        net: Engine,
         *,
         optimizer: str | Optimizer | LBFGS = "adam",
         learning_rate: Any = None,
@@ -179,6 +186,8 @@ class Trainer:
         batch_total = float(b if w is None else (w.sum() if idx is None else w[idx].sum()))
         if batch_total == 0:  # every example weighs 0: nothing to learn, and c = w / 0 is undefined
             return None  # (the same global batch on every rank: all skip it)
+        if not self._synchronized:  # called step by step, before any run
+            self.synchronize()
         rows = self._local_rows(idx, data)
         A0, Y, w = self.buffers.batch(data, rows)
         cost = self._cost_and_gradient(A0, Y, w, batch_total, rows_of(data.labels, rows))

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if not p.name.startswith("_"))
 HAVE_MPL = importlib.util.find_spec("matplotlib") is not None
 HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None

@@ -9,7 +9,6 @@ is tested without numba too.
 import re
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest

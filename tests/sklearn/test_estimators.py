@@ -36,7 +36,7 @@ from backprop.sklearn import NeuralNetClassifier, NeuralNetRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -238,11 +238,11 @@ def test_partial_fit_continues_a_fit_and_fit_after_partial_fit_reinitialises():
 def test_changing_a_solver_parameter_restarts_the_optimizer_state():
     X, y = _data()
     est = NeuralNetClassifier((10,), warm_start=True, max_iter=2, **NO_STOP).fit(X, y)
-    assert est._solver["optimizer"].t == 2 * 6  # 90 examples in batches of 16: 6 updates an epoch
+    assert est._solver.optimizer.t == 2 * 6  # 90 examples in batches of 16: 6 updates an epoch
     est.fit(X, y)
-    assert est._solver["optimizer"].t == 4 * 6
+    assert est._solver.optimizer.t == 4 * 6
     est.set_params(learning_rate_init=0.01).fit(X, y)
-    assert est._solver["optimizer"].t == 2 * 6 and len(est.loss_curve_) == 6
+    assert est._solver.optimizer.t == 2 * 6 and len(est.loss_curve_) == 6
 
 
 def test_incremental_errors_are_sklearns():
@@ -423,7 +423,7 @@ def test_schedules_for_every_solver_and_an_optimizer_override(iris):
     assert est.history_["lr"] == pytest.approx([0.2, 0.1, 0.05])
     rmsprop = optim.RMSprop(learning_rate=0.01, rho=0.9)
     est = NeuralNetClassifier((6,), optimizer=rmsprop, max_iter=3, random_state=0).fit(X, y)
-    assert est._solver["optimizer"].name == "rmsprop" and est.history_["lr"] == [0.01] * 3
+    assert est._solver.optimizer.name == "rmsprop" and est.history_["lr"] == [0.01] * 3
     assert rmsprop.t == 0 and est.get_params()["optimizer"] is rmsprop  # the parameter is not mutated
     clipped = NeuralNetClassifier((6,), solver="sgd", momentum=0.0, learning_rate_init=1.0, clip_norm=1e-3,
                                   max_iter=1, random_state=0).fit(X, y)

@@ -4,7 +4,7 @@ Part 1 runs in this process: a LocalComm, and a thread-based communicator (``Thr
 that simulates N ranks summing in rank order, to show that the per-rank parts of every
 step add up to single-process training, for replicated and sharded data.
 
-Part 2 launches this file as an MPI program (``mpiexec -n N python tests/test_distributed.py
+Part 2 launches this file as an MPI program (``mpiexec -n N python tests/distributed/test_data_parallel.py
 SCENARIO OUTDIR``; see ``worker_main`` at the end), each run under a timeout, each rank writing
 its results to an .npz file that the test compares with single-process training. These tests
 are skipped when mpi4py or mpiexec is missing.
@@ -28,7 +28,7 @@ import backprop as bp
 from backprop.train import Callback, LocalComm
 from backprop.train.trainer import Dataset, Trainer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RTOL = 1e-12  # float64: relative to the largest parameter
 
 

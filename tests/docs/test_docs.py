@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_hooks" not in p.parts)
 
@@ -51,7 +51,7 @@ def test_every_quote_resolves(page):
 # The statements the line-by-line page names for each equation. Each must still be a line
 # of Network.backward_columns (or the function given), and the page must still name it.
 EQUATION_LINES = {
-    ("src/backprop/core/network.py", "Network.backward_columns"): [
+    ("src/backprop/core/network.py", "Engine.backward_columns"): [
         "dW, db = self._gradient_views(grad)",                                 # views into the flat gradient
         "self.loss.fused_output_error(A[L], Y, coef, out=dZ[L])",              # 1, canonical pair
         "dA_L = self.loss.gradient(A[L], Y, coef, out=cache.dA[L])",           # 1, general
@@ -62,12 +62,12 @@ EQUATION_LINES = {
         "dA *= cache.mask[l - 1]",                                             # 3, dropout
         "g[l - 2].backward(dA, Z[l - 1], G[l - 1], out=dZ[l - 1])",            # 3
     ],
-    ("src/backprop/core/network.py", "Network.forward_columns"): [
+    ("src/backprop/core/network.py", "Engine.forward_columns"): [
         "np.matmul(W[l - 1], cache.A[l - 1], out=cache.Z[l])",
         "Z += b[l - 1]",
     ],
     ("src/backprop/core/losses.py", "Loss.fused_output_error"): ["out *= coef"],
-    ("src/backprop/core/network.py", "Network.__init__"): ["self.fused_output = self.loss.canonical_activation == output.name"],
+    ("src/backprop/core/network.py", "Engine.__init__"): ["self.fused_output = self.loss.canonical_activation == output.name"],
 }
 
 
@@ -77,14 +77,14 @@ def test_line_by_line_names_lines_that_exist(where):
     source = quotes.resolve(*where, root=str(ROOT)).text
     for statement in EQUATION_LINES[where]:
         assert statement in source, f"{where[1]} no longer contains {statement!r}: update line-by-line.md"
-        if where[1] != "Network.__init__":  # quoted whole, not named in the prose
+        if where[1] != "Engine.__init__":  # quoted whole, not named in the prose
             assert statement in page, f"line-by-line.md no longer names {statement!r}"
 
 
 def test_line_by_line_quotes_the_whole_backward_pass():
     page = (DOCS / "line-by-line.md").read_text(encoding="utf-8")
     resolved = quotes.quotes_in(page, root=str(ROOT))
-    whole = [q for q in resolved if q.qualname == "Network.backward_columns" and q.lines[0].lstrip().startswith("def ")]
+    whole = [q for q in resolved if q.qualname == "Engine.backward_columns" and q.lines[0].lstrip().startswith("def ")]
     assert whole and whole[0].text.rstrip().endswith("return grad")
     # one block per equation at least, and a few from losses/activations
     assert len(resolved) >= 12
