@@ -47,6 +47,7 @@ class Network(_EngineNetwork):
     feature_names_: list[str] | None = None
     target_name_: str | None = None
     metadata_: dict[str, Any] | None = None
+    preprocessor_: Any = None  # a fitted backprop.data.tabular.TablePreprocessor: tables in (see _inputs)
 
     def fit(
         self,
@@ -152,6 +153,10 @@ class Network(_EngineNetwork):
         """
         if reinitialize:
             self.initialize(seed=seed if not isinstance(seed, np.random.Generator) else None)
+        X = self._inputs(X, fitting=True)
+        Y = self._targets(Y, fitting=True)
+        if validation_data is not None and isinstance(validation_data, tuple) and len(validation_data) == 2:
+            validation_data = (self._inputs(validation_data[0]), self._targets(validation_data[1]))
         self.trainer_ = Trainer(
             self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
             seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm,
@@ -192,6 +197,9 @@ class Network(_EngineNetwork):
                 raise ValidationError(
                     f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
                 )
+        X, Y = self._inputs(X, fitting=True), self._targets(Y, fitting=True)
+        if validation_data is not None and isinstance(validation_data, tuple) and len(validation_data) == 2:
+            validation_data = (self._inputs(validation_data[0]), self._targets(validation_data[1]))
         return self._train(X, Y, 1, trainer.history, validation_data=validation_data, sample_weight=sample_weight,
                            class_weight=class_weight, sharded=sharded, callbacks=callbacks, verbose=verbose)
 
@@ -214,9 +222,102 @@ class Network(_EngineNetwork):
         self.history_ = history
         return trainer.run(data, epochs, validation=validation, history=history, **run_options)
 
-    def evaluate(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, float]:
-        """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""
-        return evaluate(self, TrainingData(self, X, Y, sample_weight))
+    def evaluate(self, X: Any, Y: Any, sample_weight: Any = None, *, report: bool = False) -> dict[str, Any]:
+        """Scores on (X, Y), inference mode: what ``backprop evaluate`` prints.
+
+        Classifiers: {"loss": mean cost, "accuracy": fraction right}; with ``report=True``
+        also per-class "precision", "recall", "f1", "support" (lists in the order of
+        "classes") and "confusion_matrix" (K, K) (see :func:`backprop.metrics.classification_report`).
+        Regression: {"loss", "mse", "rmse", "mae", "r2"} (the loss of ``mse`` is ½·MSE).
+        Y may hold the original labels (``classes_``); X may be a DataFrame when the network
+        has a ``preprocessor_``.
+        """
+        X, Y = self._inputs(X), self._targets(Y)
+        logs: dict[str, Any] = dict(evaluate(self, TrainingData(self, X, Y, sample_weight)))
+        task = self.task
+        if task == "regression":
+            from .metrics import regression_scores
+
+            logs.update(regression_scores(np.asarray(Y, dtype=np.float64), _EngineNetwork.predict(self, X)))
+        elif report and task in ("binary", "multiclass"):
+            from .metrics import classification_report
+
+            K = 2 if task == "binary" else self.layer_sizes[-1]
+            Yc = np.asarray(Y)
+            if task == "multiclass" and Yc.ndim == 2:
+                codes = Yc.argmax(axis=1)
+            else:
+                codes = Yc.reshape(-1)
+                codes = (codes > 0.5).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+            full = classification_report(codes, _EngineNetwork.predict(self, X), labels=np.arange(K))
+            if self.classes_ is not None:
+                full["classes"] = np.asarray(self.classes_).tolist()
+            logs.update({k: v for k, v in full.items() if k != "accuracy"})
+        return logs
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions (n_samples,): the original labels when the network has ``classes_``
+        (set by ``fit`` on labels, or by loading a model file), else as the engine gives them
+        (class codes, 0/1, or the regression outputs). X may be a DataFrame with a ``preprocessor_``."""
+        prediction = super().predict(self._inputs(X))
+        if self.classes_ is not None and self.task in ("binary", "multiclass"):
+            return np.asarray(self.classes_)[prediction]
+        return prediction
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The output layer's values (n_samples, n_L): probabilities for classifiers. X may be a DataFrame
+        with a ``preprocessor_`` (the columns of ``classes_`` order for softmax)."""
+        return super().predict_proba(self._inputs(X))
+
+    def _inputs(self, X: Any, fitting: bool = False) -> Any:
+        """A DataFrame (or Table) through ``preprocessor_`` (fitted here on a first ``fit``); arrays unchanged."""
+        from .data.tabular import TablePreprocessor, as_table, check_features
+
+        table = as_table(X)
+        if table is None:
+            return X
+        if self.preprocessor_ is None:
+            if not fitting:
+                raise ValidationError("X: a DataFrame needs the network's preprocessor_ (fit on a DataFrame, or set "
+                                      "net.preprocessor_ = TablePreprocessor().fit(X_train))")
+            pre = TablePreprocessor().fit(table)
+            check_features(pre, self.layer_sizes[0])
+            self.preprocessor_ = pre
+        return self.preprocessor_.transform(table)
+
+    def _targets(self, Y: Any, fitting: bool = False) -> Any:
+        """1-D class labels (text, or integers that are not already codes 0 … K − 1) as codes, via ``classes_``.
+
+        ``fit`` on labels sets ``classes_`` (the sorted distinct labels; integer codes give 0 … K − 1).
+        """
+        task = self.task
+        if task not in ("binary", "multiclass") or Y is None or np.ma.isMaskedArray(Y):
+            return Y  # (masked arrays: the engine refuses them, naming the argument)
+        y = np.asarray(Y)
+        if y.ndim != 1 or y.dtype.kind in "fc":
+            return Y  # one-hot rows, (n, 1) targets, float 0/1 targets: as the engine takes them
+        K = 2 if task == "binary" else self.layer_sizes[-1]
+        if self.classes_ is not None:
+            from .labels import label_codes
+
+            return label_codes(y, np.asarray(self.classes_))
+        if y.dtype.kind in "iub":
+            codes = y.astype(np.int64)
+            if codes.size == 0 or (codes.min() >= 0 and codes.max() < K):
+                if fitting:
+                    self.classes_ = np.arange(K)
+                return codes
+        if not fitting:
+            raise ValidationError("Y: labels other than class codes 0 … K − 1 need the network's classes_ (fit on "
+                                  "the labels first)")
+        classes = np.unique(y.astype(str) if y.dtype.kind in "OSU" else y)
+        if len(classes) != K:
+            raise ValidationError(f"Y: expected {K} distinct labels for a {task} network with {self.layer_sizes[-1]} "
+                                  f"outputs, received {len(classes)}: {classes.tolist()[:10]}")
+        from .labels import label_codes
+
+        self.classes_ = classes
+        return label_codes(y, classes)
 
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""
