@@ -131,9 +131,21 @@ def load(path: PathLike) -> Any:
     """Load the network saved at ``path`` by :func:`save` (or :func:`save_checkpoint`).
 
     Returns a ``backprop.Network`` of the saved dtype with the saved parameters, bit for
-    bit. The label mapping and the other fields are attached as ``net.classes_`` (array
+    bit (a file written by a scikit-learn estimator's ``save`` gives that estimator back,
+    fitted). The label mapping and the other fields are attached as ``net.classes_`` (array
     of the original labels, or None), ``net.feature_names_``, ``net.target_name_`` and
     ``net.metadata_``. Raises :class:`ModelFileError` for any problem with the file and
     ``FileNotFoundError`` when there is none.
     """
-    return read_model(path).net
+    model = read_model(path)
+    if "estimator" in model.metadata:  # saved by a scikit-learn estimator's save(): give the estimator back
+        import importlib
+
+        try:
+            persist = importlib.import_module("backprop.sklearn._persist")
+        except ImportError:
+            raise ImportError(f"{os.fspath(path)!r} holds a scikit-learn estimator; loading it needs scikit-learn: "
+                              "pip install 'backprop-mlp[sklearn]' (or read the network alone with "
+                              "backprop.io.read_model(path).net)") from None
+        return persist.estimator_from_model(model, os.fspath(path))
+    return model.net
