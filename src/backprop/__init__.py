@@ -25,6 +25,7 @@ from .core import (
 
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
+from .tables import fit_table
 from .train import Callback, History
 
 
@@ -46,6 +47,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "check_gradients",
+    "fit_table",
     "from_torch_state_dict",
     "get_activation",
     "get_loss",

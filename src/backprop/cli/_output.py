@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["GuardedStream", "ascii_fallback", "bounded_history", "cli_warnings", "guarded_output"]
+__all__ = ["GuardedStream", "ascii_fallback", "bounded_history", "kept_epochs", "cli_warnings", "guarded_output"]
 
 _ASCII = {
     "→": "->", "←": "<-", "↔": "<->", "⇒": "=>", "²": "^2", "³": "^3", "¹": "^1", "⁻": "^-", "·": "*",
@@ -133,6 +133,17 @@ def cli_warnings() -> Iterator[None]:
         yield
 
 
+def kept_epochs(n: int, limit: int) -> tuple[list[int], int]:
+    """(indices of at most about ``limit`` of ``n`` epochs, evenly spaced, the last included; the spacing)."""
+    if n <= limit:
+        return list(range(n)), 1
+    step = -(-n // limit)  # ceil
+    keep = list(range(0, n, step))
+    if keep[-1] != n - 1:
+        keep.append(n - 1)
+    return keep, step
+
+
 def bounded_history(history: dict[str, Any], limit: int = 2000) -> dict[str, Any]:
     """A history dict (``History.to_dict``) with at most about ``limit`` epochs: evenly spaced ones and the last.
 
@@ -143,10 +154,7 @@ def bounded_history(history: dict[str, Any], limit: int = 2000) -> dict[str, Any
     n = len(epochs)
     if n <= limit:
         return history
-    step = -(-n // limit)  # ceil
-    keep = list(range(0, n, step))
-    if keep[-1] != n - 1:
-        keep.append(n - 1)
+    keep, step = kept_epochs(n, limit)
 
     def thin(values: Any) -> Any:
         return [values[i] for i in keep] if isinstance(values, list) and len(values) == n else values

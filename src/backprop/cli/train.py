@@ -40,7 +40,7 @@ from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData, diagnostics
 from ..train.evaluation import evaluate as evaluate_loss
 from . import _tables
-from ._output import bounded_history
+from ._output import bounded_history, kept_epochs
 from ._common import (
     check_output_path,
     describe_network,
@@ -525,7 +525,9 @@ def _finish(args: argparse.Namespace, job: _Run) -> int:
             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             epochs=trainer.epoch,
             history=history.to_dict() if args.full_history else bounded_history(history.to_dict(), _HISTORY_LIMIT),
-            gradient_norms=[n.tolist() for n in job.norms.norms],
+            gradient_norms=[job.norms.norms[i].tolist() for i in
+                            kept_epochs(len(job.norms.norms), len(job.norms.norms) if args.full_history
+                                        else _HISTORY_LIMIT)[0]],
             scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
         )
         model_io.save(final, args.out, **job.save_options)

@@ -469,6 +469,17 @@ class TablePreprocessor:
             parts.append(f"imputed: {_names(imputed)}")
         return f"columns: {'; '.join(parts)} -> {self.n_features_} features"
 
+    def describe(self) -> str:
+        """One line: the columns in, what each becomes, the features out (no training counts)."""
+        cols = self._check_fitted()
+        parts = []
+        for c in cols:
+            what = "number" if c.kind == "numeric" else f"one-hot of {len(c.categories)} values"
+            if c.indicator:
+                what += f", missing -> {_short(c.fill)} + indicator"
+            parts.append(f"{c.name} ({what})")
+        return f"{_names(parts, 8)} -> {self.n_features_} features; unseen text values: {self.unknown}"
+
     def _check_fitted(self) -> list[_Column]:
         if self._columns is None:
             raise ValidationError("TablePreprocessor: not fitted; call fit(X) first")
