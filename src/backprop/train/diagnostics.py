@@ -52,7 +52,8 @@ def loss_trouble(initial: float, losses: Sequence[float], learning_rate: Any) ->
     values = [float(v) for v in losses]
     if not values or not math.isfinite(initial):
         return None
-    rate = f" ({learning_rate})" if learning_rate is not None else ""
+    rate = "" if learning_rate is None else (f" ({learning_rate:g})" if isinstance(learning_rate, (int, float))
+                                             else f" ({learning_rate})")
     final = values[-1]
     if not math.isfinite(final) or final > 2.0 * initial + 1e-12:
         return (f"the training loss ended at {final:.4g}, far above where it started ({initial:.4g}): the "
