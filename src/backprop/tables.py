@@ -34,10 +34,26 @@ from .data.tabular import (
 from .model import Network
 from .train import diagnostics
 
-__all__ = ["fit_table", "table_target"]
+__all__ = ["fit_table", "table_target", "target_column"]
 
 
-def table_target(table: Table, target: Any, features: Any = None, drop: Any = None,
+def target_column(table: Table, target: Any, option: str = "target") -> str:
+    """The name of the target column: ``target`` by name or index (None: the last column)."""
+    names = table.names
+    if target is None:
+        return names[-1]
+    if isinstance(target, str) and target in names:
+        return target
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool) or (
+            isinstance(target, str) and target.strip().lstrip("-").isdigit()):
+        i = int(target)
+        if not -len(names) <= i < len(names):
+            raise ValidationError(f"{option}: column index {i} is out of range for {len(names)} columns")
+        return names[i]
+    raise ValidationError(f"{option}: no column {target!r}; the columns are {names}")
+
+
+def table_target(table: Table, target: Any, features: Any = None, drop: Any = None, option: str = "target",
                  ) -> tuple[Table, str, list[str], np.ndarray]:
     """(the rows that have a target, the target's name, the feature columns, the target values).
 
@@ -45,24 +61,12 @@ def table_target(table: Table, target: Any, features: Any = None, drop: Any = No
     str, targets written as integers as int64, others as float64. Warns about identifier-like
     feature columns and rows without a target (left out).
     """
-    names = table.names
-    if target is None:
-        name = names[-1]
-    elif isinstance(target, str) and target in names:
-        name = target
-    elif isinstance(target, (int, np.integer)) and not isinstance(target, bool) or (
-            isinstance(target, str) and target.strip().lstrip("-").isdigit()):
-        i = int(target)
-        if not -len(names) <= i < len(names):
-            raise ValidationError(f"target: column index {i} is out of range for {len(names)} columns")
-        name = names[i]
-    else:
-        raise ValidationError(f"target: no column {target!r}; the columns are {names}")
+    name = target_column(table, target, option)
     chosen = select_columns(table, name, features, drop)
     for column in chosen:
         if looks_like_identifier(table, column):
             warnings.warn(f"column {column!r} holds a different value in every row, like an identifier; it is used "
-                          f"as a feature (drop it with --drop {column}, or drop=[{column!r}])", TableWarning,
+                          f"as a feature (drop it: --drop {column}, or drop=[{column!r}] in Python)", TableWarning,
                           stacklevel=3)
     y = table.column(name)
     missing = np.isnan(y) if y.dtype.kind == "f" else np.array([v is None for v in y.tolist()], dtype=bool)

@@ -16,15 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import ValidationError
-from ..data.tabular import (
-    Table,
-    TablePreprocessor,
-    TableWarning,
-    looks_like_identifier,
-    read_table,
-    select_columns,
-)
+from ..data.tabular import Table, TablePreprocessor, TableWarning, read_table
 from ..labels import label_codes
+from ..tables import table_target, target_column
 from ._data import Data
 
 __all__ = ["TABLE_EXTENSIONS", "is_table_file", "load_training_table", "fit_features", "model_table_data",
@@ -46,58 +40,26 @@ def _delimiter(spec: str, option: str | None) -> str | None:
     return "\t" if spec.lower().endswith(".tsv") else None
 
 
-def _target_column(table: Table, target: Any) -> str:
-    names = table.names
-    if target is None:
-        return names[-1]
-    text = str(target).strip()
-    if text in names:
-        return text
-    if text.lstrip("-").isdigit():
-        i = int(text)
-        if -len(names) <= i < len(names):
-            return names[i]
-        raise ValidationError(f"--target: column index {i} is out of range for {len(names)} columns")
-    raise ValidationError(f"--target: no column {text!r}; the columns are {names}")
-
-
 def load_training_table(spec: str, opts: dict[str, Any]) -> tuple[Data, Table, list[str]]:
     """(Data with the target and no features yet, the table of feature rows, the feature columns)."""
     table = read_table(spec, delimiter=_delimiter(spec, opts.get("delimiter")))
     if len(table.names) < 2:
         raise ValidationError(f"data: {spec!r} has one column (read with delimiter sniffing; force one with "
                               "--delimiter), so there is no feature beside the target")
-    target = _target_column(table, opts.get("target"))
-    features = select_columns(table, target, opts.get("features"), opts.get("drop"))
-    for name in features:
-        if looks_like_identifier(table, name):
-            warnings.warn(f"column {name!r} holds a different value in every row, like an identifier; it is used "
-                          f"as a feature (drop it with --drop {name})", TableWarning, stacklevel=2)
-    y = table.column(target)
-    if y.dtype.kind == "f" and table.integer[table.index(target)]:
+    name = target_column(table, opts.get("target"), "--target")
+    y = table.column(name)
+    if y.dtype.kind == "f" and table.integer[table.index(name)]:
         beyond = np.flatnonzero(np.abs(np.nan_to_num(y)) >= 2.0**63)
         if beyond.size:
             row = int(beyond[0])
-            raise ValidationError(f"{spec}: line {row + 1 + int(table.header)}, column {target!r}: the integer "
-                                  f"{_cell(spec, table, row, target)} does not fit in 64 bits")
-    missing = np.isnan(y) if y.dtype.kind == "f" else np.array([v is None for v in y.tolist()], dtype=bool)
-    if missing.all():
-        raise ValidationError(f"--target: the column {target!r} has no values")
-    if missing.any():
-        warnings.warn(f"{int(missing.sum())} rows have no value in the target column {target!r}; they are left out",
-                      TableWarning, stacklevel=2)
-        table = table.rows(np.flatnonzero(~missing))
-        y = y[~missing]
-    integer = table.integer[table.index(target)]
-    if y.dtype.kind == "f" and integer:
-        y = y.astype(np.int64)
+            raise ValidationError(f"{spec}: line {row + 1 + int(table.header)}, column {name!r}: the integer "
+                                  f"{_cell(spec, table, row, name)} does not fit in 64 bits")
+    table, name, features, y = table_target(table, name, opts.get("features"), opts.get("drop"), "--target")
+    empty = np.empty((len(y), 0))
     if y.dtype.kind == "f":
-        data = Data(np.empty((len(y), 0)), y, [], target, spec, False, None)
-    elif y.dtype.kind in "iu":
-        data = Data(np.empty((len(y), 0)), y, [], target, spec, True, np.unique(y))
-    else:
-        labels = np.array(y.tolist(), dtype=str)
-        data = Data(np.empty((len(y), 0)), labels, [], target, spec, True, np.unique(labels))
+        data = Data(empty, y, [], name, spec, False, None)
+    else:  # text labels, or integers (classes unless --task regression)
+        data = Data(empty, y, [], name, spec, True, np.unique(y))
     return data, table, features
 
 
@@ -145,7 +107,7 @@ def model_table_data(path: str, model: Any, target: Any, delimiter: str | None, 
     pre: TablePreprocessor = model.preprocessor
     name = None
     if target is not None:
-        name = _target_column(table, target)
+        name = target_column(table, target, "--target")
     elif model.target_name is not None and model.target_name in table.names:
         name = model.target_name
     if need_target and name is None:

@@ -142,10 +142,10 @@ def load(path: PathLike) -> Any:
         import importlib
 
         try:
-            persist = importlib.import_module("backprop.sklearn._persist")
+            estimators = importlib.import_module("backprop.sklearn")
         except ImportError:
             raise ImportError(f"{os.fspath(path)!r} holds a scikit-learn estimator; loading it needs scikit-learn: "
                               "pip install 'backprop-mlp[sklearn]' (or read the network alone with "
                               "backprop.io.read_model(path).net)") from None
-        return persist.estimator_from_model(model, os.fspath(path))
+        return estimators._estimator_from_model(model, os.fspath(path))
     return model.net

@@ -76,11 +76,12 @@ def save_estimator(est: Any, path: Any) -> str:
                          preprocessing=getattr(est.network_, "preprocessor_", None))
 
 
-def estimator_from_model(model: Any, path: str) -> Any:
-    """The estimator a model file (:class:`backprop.io.ModelFile`) describes; its fields checked."""
-    from sklearn.preprocessing import LabelBinarizer
+def estimator_from_model(model: Any, path: str, classes: dict[str, type]) -> Any:
+    """The estimator a model file (:class:`backprop.io.ModelFile`) describes; its fields checked.
 
-    from . import NeuralNetClassifier, NeuralNetRegressor
+    ``classes``: estimator class name -> class (the ones a file may name).
+    """
+    from sklearn.preprocessing import LabelBinarizer
 
     spec = model.metadata.get("estimator")
 
@@ -89,7 +90,6 @@ def estimator_from_model(model: Any, path: str) -> Any:
 
     if not isinstance(spec, dict) or set(spec) != {"class", "target_type", "params", "fitted"}:
         raise bad("expected an object with 'class', 'target_type', 'params' and 'fitted'")
-    classes = {"NeuralNetClassifier": NeuralNetClassifier, "NeuralNetRegressor": NeuralNetRegressor}
     if spec["class"] not in classes:
         raise bad(f"expected the class 'NeuralNetClassifier' or 'NeuralNetRegressor', received {spec['class']!r}")
     cls = classes[spec["class"]]
@@ -121,7 +121,8 @@ def estimator_from_model(model: Any, path: str) -> Any:
                 raise bad("'fitted.loss_curve_' must be a list of numbers")
         setattr(est, key, value)
     target_type = spec["target_type"]
-    if cls is NeuralNetClassifier:
+    is_classifier = bool(getattr(cls, "_is_classifier", False))
+    if is_classifier:
         labels = fitted.get("classes_")
         if not isinstance(labels, list) or not labels:
             raise bad("'fitted.classes_' must be a non-empty list of labels")
@@ -146,10 +147,7 @@ def estimator_from_model(model: Any, path: str) -> Any:
     net.classes_ = None  # the estimator maps labels itself (the network gives codes inside it)
     est.n_outputs_ = net.layer_sizes[-1]
     est.n_layers_ = len(net.layer_sizes)
-    est.out_activation_ = est._output_layer()[0] if cls is not NeuralNetClassifier else (
-        "softmax" if target_type == "multiclass" else "logistic")
-    if cls is not NeuralNetClassifier:
-        est.out_activation_ = "identity"
+    est.out_activation_ = ("softmax" if target_type == "multiclass" else "logistic") if is_classifier else "identity"
     if model.feature_names is not None:
         est.feature_names_in_ = np.asarray(model.feature_names, dtype=object)
     from ..train.history import History
