@@ -40,7 +40,6 @@ from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData, diagnostics
 from ..train.evaluation import evaluate as evaluate_loss
 from . import _tables
-from ._output import bounded_history, kept_epochs
 from ._common import (
     check_output_path,
     describe_network,
@@ -53,6 +52,7 @@ from ._common import (
     report_once,
 )
 from ._data import Data, data_names, label_codes, load_data
+from ._output import bounded_history, kept_epochs
 
 EXAMPLES = """examples:
   backprop train moons --layers 16,16 --epochs 200 --out moons.npz

@@ -594,40 +594,9 @@ class TablePreprocessor:
         entries = config["columns"]
         if not isinstance(entries, list) or not 1 <= len(entries) <= _MAX_COLUMNS:
             raise fail("columns", f"a list of 1 to {_MAX_COLUMNS} column objects", entries)
-        columns, seen = [], set()
+        columns: list[_Column] = []
         for i, entry in enumerate(entries):
-            field = f"columns[{i}]"
-            if not isinstance(entry, Mapping):
-                raise fail(field, "a JSON object", entry)
-            kind = entry.get("kind")
-            if kind not in ("numeric", "categorical"):
-                raise fail(f"{field}.kind", "'numeric' or 'categorical'", kind)
-            expected = {"name", "kind", "fill", "indicator"} | ({"categories"} if kind == "categorical" else set())
-            if set(entry) != expected:
-                raise ValidationError(f"{where}.{field}: expected the fields {sorted(expected)}, received {sorted(entry)}")
-            name = entry["name"]
-            if not isinstance(name, str) or not name or len(name) > 10_000:
-                raise fail(f"{field}.name", "a non-empty string", name)
-            if name in seen:
-                raise ValidationError(f"{where}.{field}.name: the column {name!r} appears twice")
-            seen.add(name)
-            if not isinstance(entry["indicator"], bool):
-                raise fail(f"{field}.indicator", "true or false", entry["indicator"])
-            fill = entry["fill"]
-            if kind == "numeric":
-                if isinstance(fill, bool) or not isinstance(fill, (int, float)) or not math.isfinite(fill):
-                    raise fail(f"{field}.fill", "a finite number", fill)
-                columns.append(_Column(name, kind, float(fill), entry["indicator"]))
-            else:
-                cats = entry["categories"]
-                if (not isinstance(cats, list) or not 1 <= len(cats) <= mc
-                        or not all(isinstance(c, str) for c in cats)):
-                    raise fail(f"{field}.categories", f"a list of 1 to {mc} strings", cats)
-                if cats != sorted(set(cats)):
-                    raise fail(f"{field}.categories", "distinct strings in sorted order", cats)
-                if not isinstance(fill, str) or fill not in cats:
-                    raise fail(f"{field}.fill", "one of the column's categories", fill)
-                columns.append(_Column(name, kind, fill, entry["indicator"], list(cats)))
+            columns.append(_column_from_config(entry, f"{where}.columns[{i}]", mc, {c.name for c in columns}))
         pre = cls(config["impute"], missing_indicator=config["missing_indicator"], unknown=config["unknown"],
                   max_categories=mc)
         pre._columns = columns
@@ -636,6 +605,41 @@ class TablePreprocessor:
     def __repr__(self) -> str:
         state = f"{len(self._columns)} columns -> {self.n_features_} features" if self._columns else "not fitted"
         return f"TablePreprocessor(impute={self.impute!r}, unknown={self.unknown!r}; {state})"
+
+
+def _column_from_config(entry: Any, where: str, max_categories: int, seen: set[str]) -> _Column:
+    """One column of :meth:`TablePreprocessor.get_config`, every field checked (``where`` names it)."""
+    def fail(field: str, expected: str, value: Any) -> ValidationError:
+        return ValidationError(f"{where}{field}: expected {expected}, received {describe(value)}")
+
+    if not isinstance(entry, Mapping):
+        raise fail("", "a JSON object", entry)
+    kind = entry.get("kind")
+    if kind not in ("numeric", "categorical"):
+        raise fail(".kind", "'numeric' or 'categorical'", kind)
+    expected = {"name", "kind", "fill", "indicator"} | ({"categories"} if kind == "categorical" else set())
+    if set(entry) != expected:
+        raise ValidationError(f"{where}: expected the fields {sorted(expected)}, received {sorted(entry)}")
+    name = entry["name"]
+    if not isinstance(name, str) or not name or len(name) > 10_000:
+        raise fail(".name", "a non-empty string", name)
+    if name in seen:
+        raise ValidationError(f"{where}.name: the column {name!r} appears twice")
+    if not isinstance(entry["indicator"], bool):
+        raise fail(".indicator", "true or false", entry["indicator"])
+    fill = entry["fill"]
+    if kind == "numeric":
+        if isinstance(fill, bool) or not isinstance(fill, (int, float)) or not math.isfinite(fill):
+            raise fail(".fill", "a finite number", fill)
+        return _Column(name, kind, float(fill), entry["indicator"])
+    cats = entry["categories"]
+    if not isinstance(cats, list) or not 1 <= len(cats) <= max_categories or not all(isinstance(c, str) for c in cats):
+        raise fail(".categories", f"a list of 1 to {max_categories} strings", cats)
+    if cats != sorted(set(cats)):
+        raise fail(".categories", "distinct strings in sorted order", cats)
+    if not isinstance(fill, str) or fill not in cats:
+        raise fail(".fill", "one of the column's categories", fill)
+    return _Column(name, kind, fill, entry["indicator"], list(cats))
 
 
 def _table_of(X: Any) -> Table:

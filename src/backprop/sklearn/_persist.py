@@ -76,13 +76,34 @@ def save_estimator(est: Any, path: Any) -> str:
                          preprocessing=getattr(est.network_, "preprocessor_", None))
 
 
+def _binarizer(labels: Any, target_type: Any, model: Any, bad: Any) -> Any:
+    """The classifier's fitted LabelBinarizer, from the stored labels; they must fit the network."""
+    from sklearn.preprocessing import LabelBinarizer
+
+    if not isinstance(labels, list) or not labels:
+        raise bad("'fitted.classes_' must be a non-empty list of labels")
+    if target_type == "multilabel-indicator":
+        binarizer = LabelBinarizer().fit(np.eye(max(len(labels), 2), dtype=np.int64))
+    elif target_type in ("binary", "multiclass"):
+        binarizer = LabelBinarizer().fit(np.asarray(labels))
+        if binarizer.y_type_ != target_type:
+            raise bad(f"'target_type' {target_type!r} does not fit {len(labels)} classes")
+        if model.classes is not None and np.asarray(model.classes).tolist() != np.asarray(labels).tolist():
+            raise bad("'fitted.classes_' differ from the file's 'classes'")
+    else:
+        raise bad(f"'target_type' must be 'binary', 'multiclass' or 'multilabel-indicator', received {target_type!r}")
+    expected = 1 if target_type == "binary" else len(labels)
+    n_out = model.net.layer_sizes[-1]
+    if n_out != expected:
+        raise bad(f"{len(labels)} classes need {expected} outputs, the network has {n_out}")
+    return binarizer
+
+
 def estimator_from_model(model: Any, path: str, classes: dict[str, type]) -> Any:
     """The estimator a model file (:class:`backprop.io.ModelFile`) describes; its fields checked.
 
     ``classes``: estimator class name -> class (the ones a file may name).
     """
-    from sklearn.preprocessing import LabelBinarizer
-
     spec = model.metadata.get("estimator")
 
     def bad(what: str) -> ModelFileError:
@@ -123,22 +144,7 @@ def estimator_from_model(model: Any, path: str, classes: dict[str, type]) -> Any
     target_type = spec["target_type"]
     is_classifier = bool(getattr(cls, "_is_classifier", False))
     if is_classifier:
-        labels = fitted.get("classes_")
-        if not isinstance(labels, list) or not labels:
-            raise bad("'fitted.classes_' must be a non-empty list of labels")
-        if target_type == "multilabel-indicator":
-            binarizer = LabelBinarizer().fit(np.eye(len(labels), dtype=np.int64)[: max(len(labels), 2)])
-        elif target_type in ("binary", "multiclass"):
-            binarizer = LabelBinarizer().fit(np.asarray(labels))
-            if binarizer.y_type_ != target_type:
-                raise bad(f"'target_type' {target_type!r} does not fit {len(labels)} classes")
-            if model.classes is not None and np.asarray(model.classes).tolist() != np.asarray(labels).tolist():
-                raise bad("'fitted.classes_' differ from the file's 'classes'")
-        else:
-            raise bad(f"'target_type' must be 'binary', 'multiclass' or 'multilabel-indicator', received {target_type!r}")
-        expected = 1 if target_type == "binary" else len(labels)
-        if net.layer_sizes[-1] != expected:
-            raise bad(f"{len(labels)} classes need {expected} outputs, the network has {net.layer_sizes[-1]}")
+        binarizer = _binarizer(fitted.get("classes_"), target_type, model, bad)
         est._label_binarizer = binarizer
         est.classes_ = binarizer.classes_
     elif target_type != "regressor":
