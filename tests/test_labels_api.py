@@ -12,7 +12,7 @@ import pytest
 
 import backprop as bp
 from backprop import metrics
-from backprop.core.validation import ValidationError
+from backprop.core.validation import ShapeError, ValidationError
 from backprop.io import ModelFileError
 
 pd = pytest.importorskip("pandas")
@@ -136,10 +136,21 @@ def test_fit_table_text_target_gives_labels():
     assert net.evaluate(frame, frame["band"], report=True)["accuracy"] > 0.8
 
 
-def test_a_dataframe_without_a_preprocessor_is_refused_by_name():
+def test_dataframes_without_a_preprocessor():
     net = bp.Network([2, 1], ["identity"], "mse", seed=0)
-    with pytest.raises(ValidationError, match=r"X: a DataFrame needs the network's preprocessor_"):
-        net.predict(pd.DataFrame({"a": [1.0], "b": [2.0]}))
+    numbers = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, 4.0]})
+    np.testing.assert_array_equal(net.predict(numbers), net.predict(numbers.to_numpy()))  # as an array
+    net.fit(numbers, np.array([1.0, 2.0]), epochs=1)
+    assert net.preprocessor_ is None
+    with pytest.raises(ValidationError, match=r"X: a DataFrame with text or missing cells needs the network's "
+                                              r"preprocessor_"):
+        net.predict(pd.DataFrame({"a": [1.0], "b": ["x"]}))
+    fitted = bp.Network([3, 1], ["identity"], "mse", seed=0)  # a = number, b = one-hot of 2 values
+    fitted.fit(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), np.array([1.0, 2.0]), epochs=1)
+    assert fitted.preprocessor_.feature_names_ == ["a", "b=x", "b=y"]
+    wrong = bp.Network([2, 1], ["identity"], "mse", seed=0)
+    with pytest.raises(ShapeError, match=r"preprocessing: gives 3 features, the network takes 2"):
+        wrong.fit(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), np.array([1.0, 2.0]), epochs=1)
 
 
 # ------------------------------------------------------------------ estimators: save and load

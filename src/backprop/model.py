@@ -277,9 +277,12 @@ class Network(_EngineNetwork):
         if table is None:
             return X
         if self.preprocessor_ is None:
-            if not fitting:
-                raise ValidationError("X: a DataFrame needs the network's preprocessor_ (fit on a DataFrame, or set "
-                                      "net.preprocessor_ = TablePreprocessor().fit(X_train))")
+            plain = all(c.dtype.kind == "f" and not np.isnan(c).any() for c in table.columns)
+            if plain or not fitting:  # numbers only: the DataFrame as an array, as before
+                if not plain:
+                    raise ValidationError("X: a DataFrame with text or missing cells needs the network's "
+                                          "preprocessor_ (fit on the DataFrame, or use backprop.fit_table)")
+                return X
             pre = TablePreprocessor().fit(table)
             check_features(pre, self.layer_sizes[0])
             self.preprocessor_ = pre
