@@ -289,9 +289,10 @@ class Network(_EngineNetwork):
         return self.preprocessor_.transform(table)
 
     def _targets(self, Y: Any, fitting: bool = False) -> Any:
-        """1-D class labels (text, or integers that are not already codes 0 … K − 1) as codes, via ``classes_``.
+        """1-D text labels as class codes via ``classes_`` (``fit`` sets it: the sorted distinct labels).
 
-        ``fit`` on labels sets ``classes_`` (the sorted distinct labels; integer codes give 0 … K − 1).
+        Integer labels are class codes 0 … K − 1 (``fit`` sets ``classes_`` to them), checked by the
+        engine as before; other integer labels need ``classes_`` set first (``net.classes_ = [10, 20, 30]``).
         """
         task = self.task
         if task not in ("binary", "multiclass") or Y is None or np.ma.isMaskedArray(Y):
@@ -300,27 +301,27 @@ class Network(_EngineNetwork):
         if y.ndim != 1 or y.dtype.kind in "fc":
             return Y  # one-hot rows, (n, 1) targets, float 0/1 targets: as the engine takes them
         K = 2 if task == "binary" else self.layer_sizes[-1]
-        if self.classes_ is not None:
+        classes = None if self.classes_ is None else np.asarray(self.classes_)
+        codes_only = classes is None or (classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(K)))
+        if not codes_only and not (fitting and y.dtype.kind in "OSU" and classes.dtype.kind not in "OSU"):
             from .labels import label_codes
 
-            return label_codes(y, np.asarray(self.classes_))
+            return label_codes(y, classes)
         if y.dtype.kind in "iub":
             codes = y.astype(np.int64)
-            if codes.size == 0 or (codes.min() >= 0 and codes.max() < K):
-                if fitting:
-                    self.classes_ = np.arange(K)
-                return codes
+            if fitting and (codes.size == 0 or (codes.min() >= 0 and codes.max() < K)):
+                self.classes_ = np.arange(K)
+            return Y  # the engine checks the codes, naming Y
         if not fitting:
-            raise ValidationError("Y: labels other than class codes 0 … K − 1 need the network's classes_ (fit on "
-                                  "the labels first)")
-        classes = np.unique(y.astype(str) if y.dtype.kind in "OSU" else y)
-        if len(classes) != K:
+            return Y  # text without classes_: the engine's type error names Y
+        found = np.unique(y.astype(str))
+        if len(found) != K:
             raise ValidationError(f"Y: expected {K} distinct labels for a {task} network with {self.layer_sizes[-1]} "
-                                  f"outputs, received {len(classes)}: {classes.tolist()[:10]}")
+                                  f"outputs, received {len(found)}: {found.tolist()[:10]}")
         from .labels import label_codes
 
-        self.classes_ = classes
-        return label_codes(y, classes)
+        self.classes_ = found
+        return label_codes(y, found)
 
     def save(self, path: Any, **kwargs: Any) -> None:
         """Write the model to ``path`` (see :func:`backprop.io.save`): atomic, never pickled."""

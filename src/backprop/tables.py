@@ -148,6 +148,8 @@ def fit_table(
     sizes = [X.shape[1], *[int(h) for h in hidden], out.n_outputs]
     net = Network(sizes, [activation] * len(hidden) + [out.activation], out.loss, seed=seed)
     targets: Any = y if classify else y.astype(np.float64)
+    if classify:
+        net.classes_ = np.unique(y)  # integer labels need not be codes 0 … K − 1
     scaler = StandardScaler().fit(X) if standardize else None
     history = net.fit(X if scaler is None else scaler.transform(X), targets, epochs=epochs, seed=seed, **fit_options)
     if scaler is not None:

@@ -62,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"data: {data.name!r} has no target column to evaluate against; use 'backprop predict'")
     if net.task == "regression" and np.asarray(data.y).dtype.kind not in "iuf":
         raise ValueError("y: a regression model needs a numeric target, the data holds text labels")
-    if model.classes is None and net.task in ("binary", "multiclass"):
-        net.classes_ = None
-    scores = net.evaluate(data.X, model_targets(net, model.classes, data.y) if model.classes is None else data.y,
-                          report=True)
+    targets = model_targets(net, model.classes, data.y)  # codes: an unknown label is named here
+    net.classes_ = None  # (so net.evaluate takes the codes; the report names the classes below)
+    scores = net.evaluate(data.X, targets, report=True)
+    if model.classes is not None and "classes" in scores:
+        scores["classes"] = model.classes.tolist()
     print(f"model: {args.model} ({describe_network(net)}, {net.loss.name})")
     print(f"data: {data.name}, {data.X.shape[0]} examples")
     m = data.X.shape[0]

@@ -336,14 +336,14 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
 
     opts = job.opts
     shard = (comm.rank, comm.size) if job.data_comm.size > 1 else None
-    if shard is None and _tables.is_table_file(job.spec):
+    if not job.sharded and _tables.is_table_file(job.spec):  # (--shard reads CSV files the numeric way)
         job.data, job.table, job.table_features = _tables.load_training_table(job.spec, opts)
         data = job.data
     else:
         if any(opts.get(key) for key in ("features", "drop", "delimiter")) and not _tables.is_table_file(job.spec):
             raise ValidationError("--features/--drop/--delimiter: these pick columns of a CSV file, "
                                   f"{job.spec!r} is not one")
-        if shard is not None and any(opts.get(key) for key in ("features", "drop", "test_split")):
+        if job.sharded and any(opts.get(key) for key in ("features", "drop", "test_split")):
             raise ValidationError("--features/--drop/--test-split: not with --shard")
         job.data = data = load_data(job.spec, target=opts["target"], n_samples=opts["samples"],
                                     seed=opts["data_seed"], shard=shard)
@@ -395,7 +395,6 @@ def _build(job: _Run) -> None:
     opts, data, classes = job.opts, job.data, job.classes
     if job.table is not None:  # the preprocessing, fitted on the training rows alone
         job.preprocessor = _tables.fit_features(data, job.table, job.table_features, opts, classes)
-        root_print(job.preprocessor.summary_, comm=job.comm)
     X = data.X
     targets = label_codes(data.y, classes) if classes is not None else data.y.astype(np.float64)
     sizes, activations, loss = _architecture(opts, job.task, X.shape[1], 0 if classes is None else len(classes))
@@ -481,6 +480,8 @@ def _print_plan(args: argparse.Namespace, job: _Run) -> None:
     split = "" if job.X_val is None else f" ({job.X_train.shape[0]} training, {job.X_val.shape[0]} validation)"
     if job.test is not None:
         split += f", {len(job.test[1])} more held out for testing"
+    if job.preprocessor is not None:
+        root_print(job.preprocessor.summary_, comm=comm)  # what was done to which columns
     root_print(f"data: {data.name}, {job.n_examples} examples, {data.X.shape[1]} features{n_classes}{split}", comm=comm)
     root_print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, "
                f"{net.dtype.name}", comm=comm)
