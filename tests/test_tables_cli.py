@@ -174,3 +174,16 @@ def test_features_on_distant_scales_suggest_standardize(tmp_path):
     assert "feature scales differ by a factor of" in proc.stderr and "--standardize" in proc.stderr
     proc = _cli("train", "s.csv", "--epochs", "1", "--quiet", "--standardize", cwd=tmp_path)
     assert "feature scales" not in proc.stderr
+
+
+def test_resuming_a_table_run_refits_the_same_preprocessing_bit_for_bit(tmp_path):
+    data = _messy(tmp_path / "messy.csv", n=80)
+    common = ["--target", "cost", "--task", "regression", "--drop", "id", "--validation-split", "0.25", "--quiet"]
+    proc = _cli("train", data, *common, "--epochs", "6", "--checkpoint-every", "3", "--checkpoint", "ck-{epoch}.npz",
+                "--out", "whole.npz", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = _cli("train", "--resume", "ck-3.npz", "--epochs", "6", "--out", "resumed.npz", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    whole, resumed = read_model(tmp_path / "whole.npz"), read_model(tmp_path / "resumed.npz")
+    assert whole.net.params.tobytes() == resumed.net.params.tobytes()
+    assert whole.preprocessor.get_config() == resumed.preprocessor.get_config()
