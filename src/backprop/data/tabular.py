@@ -595,8 +595,10 @@ class TablePreprocessor:
         if not isinstance(entries, list) or not 1 <= len(entries) <= _MAX_COLUMNS:
             raise fail("columns", f"a list of 1 to {_MAX_COLUMNS} column objects", entries)
         columns: list[_Column] = []
+        seen: set[str] = set()
         for i, entry in enumerate(entries):
-            columns.append(_column_from_config(entry, f"{where}.columns[{i}]", mc, {c.name for c in columns}))
+            columns.append(_column_from_config(entry, f"{where}.columns[{i}]", mc, seen))
+            seen.add(columns[-1].name)
         pre = cls(config["impute"], missing_indicator=config["missing_indicator"], unknown=config["unknown"],
                   max_categories=mc)
         pre._columns = columns
