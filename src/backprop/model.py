@@ -17,6 +17,7 @@ Incremental training, stated once:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -286,7 +287,12 @@ class Network(_EngineNetwork):
             pre = TablePreprocessor().fit(table)
             check_features(pre, self.layer_sizes[0])
             self.preprocessor_ = pre
-        return self.preprocessor_.transform(table)
+        with warnings.catch_warnings(record=True) as caught:  # said again from the caller's line
+            warnings.simplefilter("always")
+            X = self.preprocessor_.transform(table)
+        for warning in caught:
+            warnings.warn(warning.message, warning.category, stacklevel=3)
+        return X
 
     def _targets(self, Y: Any, fitting: bool = False) -> Any:
         """1-D text labels as class codes via ``classes_`` (``fit`` sets it: the sorted distinct labels).
