@@ -28,6 +28,7 @@ from .check import check_backprop
 from .explanation import explain
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
+from .tables import fit_table
 from .train import Callback, History
 
 
@@ -52,6 +53,7 @@ __all__ = [
     "check_backprop",
     "check_gradients",
     "explain",
+    "fit_table",
     "from_torch_state_dict",
     "get_activation",
     "get_loss",

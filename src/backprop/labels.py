@@ -49,7 +49,9 @@ def targets_for(net: Any, classes: np.ndarray | None, y: Any) -> np.ndarray:
 
 def predicted_labels(net: Any, classes: np.ndarray | None, X: Any) -> np.ndarray:
     """``net.predict(X)`` mapped back to the original labels when the model has them."""
-    prediction = net.predict(X)
+    from .core.network import Network as _Engine
+
+    prediction = _Engine.predict(net, X) if isinstance(net, _Engine) else net.predict(X)  # codes, not labels
     if classes is not None and net.task in ("binary", "multiclass"):
         return classes[prediction]
     return prediction

@@ -19,7 +19,7 @@ import numpy as np
 from .core.validation import ShapeError, ValidationError
 from .train.comm import Communicator
 
-__all__ = ["accuracy", "mean_absolute_error", "mean_squared_error", "r2_score", "regression_scores",
+__all__ = ["accuracy", "classification_report", "confusion_matrix", "mean_absolute_error", "mean_squared_error", "r2_score", "regression_scores",
            "root_mean_squared_error", "scores"]
 
 
@@ -96,10 +96,56 @@ def scores(net: Any, X: Any, targets: Any, *, regression: tuple[str, ...] = ("ms
         from .distributed.helpers import evaluate
 
         result = evaluate(net, X, targets, comm)
-    else:
-        result = dict(net.evaluate(X, targets))
+    else:  # the engine's loss and accuracy on targets as given (codes), whatever the network class
+        from .train.data import TrainingData
+        from .train.evaluation import evaluate
+
+        result = evaluate(net, TrainingData(net, X, targets))
     if net.task == "regression":
         prediction = net.predict(X) if len(X) else np.zeros(np.shape(targets))
         extra = regression_scores(targets, prediction, comm)
         result.update({key: extra[key] for key in regression})
     return result
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None) -> np.ndarray:
+    """C (K, K) of counts: ``C[i, j]`` examples of class ``labels[i]`` predicted as ``labels[j]``.
+
+    ``labels``: the classes in order (default: the sorted union of both); labels are compared as given.
+    """
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    if t.ndim != 1 or p.shape != t.shape:
+        raise ShapeError(f"y_pred: expected 1-D labels of shape {t.shape} like y_true, received {p.shape}")
+    classes = np.unique(np.concatenate([t, p])) if labels is None else np.asarray(labels)
+    index = {c: k for k, c in enumerate(classes.tolist())}
+    C = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    for a, b in zip(t.tolist(), p.tolist()):
+        if a not in index or b not in index:
+            raise ValidationError(f"y_true/y_pred: the label {a if a not in index else b!r} is not in labels {classes.tolist()[:10]}")
+        C[index[a], index[b]] += 1
+    return C
+
+
+def classification_report(y_true: Any, y_pred: Any, labels: Any = None) -> dict[str, Any]:
+    """Accuracy, per-class precision, recall, F1 and support, and the confusion matrix.
+
+        precision_k = C[k, k] / Σ_i C[i, k]     recall_k = C[k, k] / Σ_j C[k, j]
+        F1_k = 2 precision_k recall_k / (precision_k + recall_k)
+
+    (0 where a denominator is 0, as scikit-learn's ``zero_division=0``). Returns
+    {"accuracy", "classes", "precision", "recall", "f1", "support" (lists, one per class),
+    "confusion_matrix" (K, K) int array}.
+    """
+    t = np.asarray(y_true)
+    classes = np.unique(np.concatenate([t, np.asarray(y_pred)])) if labels is None else np.asarray(labels)
+    C = confusion_matrix(y_true, y_pred, classes)
+    if C.sum() == 0:
+        raise ValidationError("y_true: expected at least one value, received none")
+    right = np.diag(C).astype(np.float64)
+    predicted, actual = C.sum(axis=0), C.sum(axis=1)
+    precision = np.divide(right, predicted, out=np.zeros_like(right), where=predicted > 0)
+    recall = np.divide(right, actual, out=np.zeros_like(right), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(right), where=both > 0)
+    return {"accuracy": float(right.sum() / C.sum()), "classes": classes.tolist(), "precision": precision.tolist(),
+            "recall": recall.tolist(), "f1": f1.tolist(), "support": actual.tolist(), "confusion_matrix": C}

@@ -17,6 +17,7 @@ Incremental training, stated once:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,6 +49,7 @@ class Network(Engine):
     feature_names_: list[str] | None = None
     target_name_: str | None = None
     metadata_: dict[str, Any] | None = None
+    preprocessor_: Any = None  # a fitted backprop.data.tabular.TablePreprocessor: tables in (see _inputs)
 
     def fit(
         self,
@@ -160,6 +162,10 @@ class Network(Engine):
         """
         if reinitialize:
             self.initialize(seed=seed if not isinstance(seed, np.random.Generator) else None)
+        X = self._inputs(X, fitting=True)
+        Y = self._targets(Y, fitting=True)
+        if validation_data is not None and isinstance(validation_data, tuple) and len(validation_data) == 2:
+            validation_data = (self._inputs(validation_data[0]), self._targets(validation_data[1]))
         self.trainer_ = Trainer(
             self, optimizer=optimizer, learning_rate=learning_rate, batch_size=batch_size, shuffle=shuffle,
             seed=seed, l2=l2, dropout=dropout, clip_norm=clip_norm, comm=comm, backend=backend,
@@ -200,6 +206,9 @@ class Network(Engine):
                 raise ValidationError(
                     f"partial_fit: {changed} differ from the first call's; call fit(...) to start a new run"
                 )
+        X, Y = self._inputs(X, fitting=True), self._targets(Y, fitting=True)
+        if validation_data is not None and isinstance(validation_data, tuple) and len(validation_data) == 2:
+            validation_data = (self._inputs(validation_data[0]), self._targets(validation_data[1]))
         return self._train(X, Y, 1, trainer.history, validation_data=validation_data, sample_weight=sample_weight,
                            class_weight=class_weight, sharded=sharded, callbacks=callbacks, verbose=verbose)
 
@@ -228,9 +237,111 @@ class Network(Engine):
 
         return network_html(self)
 
-    def evaluate(self, X: Any, Y: Any, sample_weight: Any = None) -> dict[str, float]:
-        """{"loss": mean cost, "accuracy": fraction right (classifiers)} on (X, Y), inference mode."""
-        return evaluate(self, TrainingData(self, X, Y, sample_weight))
+    def evaluate(self, X: Any, Y: Any, sample_weight: Any = None, *, report: bool = False) -> dict[str, Any]:
+        """Scores on (X, Y), inference mode: what ``backprop evaluate`` prints.
+
+        Classifiers: {"loss": mean cost, "accuracy": fraction right}; with ``report=True``
+        also per-class "precision", "recall", "f1", "support" (lists in the order of
+        "classes") and "confusion_matrix" (K, K) (see :func:`backprop.metrics.classification_report`).
+        Regression: {"loss", "mse", "rmse", "mae", "r2"} (the loss of ``mse`` is ½·MSE).
+        Y may hold the original labels (``classes_``); X may be a DataFrame when the network
+        has a ``preprocessor_``.
+        """
+        X, Y = self._inputs(X), self._targets(Y)
+        logs: dict[str, Any] = dict(evaluate(self, TrainingData(self, X, Y, sample_weight)))
+        task = self.task
+        if task == "regression":
+            from .metrics import regression_scores
+
+            logs.update(regression_scores(np.asarray(Y, dtype=np.float64), Engine.predict(self, X)))
+        elif report and task in ("binary", "multiclass"):
+            from .metrics import classification_report
+
+            K = 2 if task == "binary" else self.layer_sizes[-1]
+            Yc = np.asarray(Y)
+            if task == "multiclass" and Yc.ndim == 2:
+                codes = Yc.argmax(axis=1)
+            else:
+                codes = Yc.reshape(-1)
+                codes = (codes > 0.5).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+            full = classification_report(codes, Engine.predict(self, X), labels=np.arange(K))
+            if self.classes_ is not None:
+                full["classes"] = np.asarray(self.classes_).tolist()
+            logs.update({k: v for k, v in full.items() if k != "accuracy"})
+        return logs
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions (n_samples,): the original labels when the network has ``classes_``
+        (set by ``fit`` on labels, or by loading a model file), else as the engine gives them
+        (class codes, 0/1, or the regression outputs). X may be a DataFrame with a ``preprocessor_``."""
+        prediction = super().predict(self._inputs(X))
+        if self.classes_ is not None and self.task in ("binary", "multiclass"):
+            return np.asarray(self.classes_)[prediction]
+        return prediction
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The output layer's values (n_samples, n_L): probabilities for classifiers. X may be a DataFrame
+        with a ``preprocessor_`` (the columns of ``classes_`` order for softmax)."""
+        return super().predict_proba(self._inputs(X))
+
+    def _inputs(self, X: Any, fitting: bool = False) -> Any:
+        """A DataFrame (or Table) through ``preprocessor_`` (fitted here on a first ``fit``); arrays unchanged."""
+        from .data.tabular import TablePreprocessor, as_table, check_features
+
+        table = as_table(X)
+        if table is None:
+            return X
+        if self.preprocessor_ is None:
+            plain = all(c.dtype.kind == "f" and not np.isnan(c).any() for c in table.columns)
+            if plain or not fitting:  # numbers only: the DataFrame as an array, as before
+                if not plain:
+                    raise ValidationError("X: a DataFrame with text or missing cells needs the network's "
+                                          "preprocessor_ (fit on the DataFrame, or use backprop.fit_table)")
+                return X
+            pre = TablePreprocessor().fit(table)
+            check_features(pre, self.layer_sizes[0])
+            self.preprocessor_ = pre
+        with warnings.catch_warnings(record=True) as caught:  # said again from the caller's line
+            warnings.simplefilter("always")
+            X = self.preprocessor_.transform(table)
+        for warning in caught:
+            warnings.warn(warning.message, warning.category, stacklevel=3)
+        return X
+
+    def _targets(self, Y: Any, fitting: bool = False) -> Any:
+        """1-D text labels as class codes via ``classes_`` (``fit`` sets it: the sorted distinct labels).
+
+        Integer labels are class codes 0 … K − 1 (``fit`` sets ``classes_`` to them), checked by the
+        engine as before; other integer labels need ``classes_`` set first (``net.classes_ = [10, 20, 30]``).
+        """
+        task = self.task
+        if task not in ("binary", "multiclass") or Y is None or np.ma.isMaskedArray(Y):
+            return Y  # (masked arrays: the engine refuses them, naming the argument)
+        y = np.asarray(Y)
+        if y.ndim != 1 or y.dtype.kind in "fc":
+            return Y  # one-hot rows, (n, 1) targets, float 0/1 targets: as the engine takes them
+        K = 2 if task == "binary" else self.layer_sizes[-1]
+        classes = None if self.classes_ is None else np.asarray(self.classes_)
+        codes_only = classes is None or (classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(K)))
+        if not codes_only and not (fitting and y.dtype.kind in "OSU" and classes.dtype.kind not in "OSU"):
+            from .labels import label_codes
+
+            return label_codes(y, classes)
+        if y.dtype.kind in "iub":
+            codes = y.astype(np.int64)
+            if fitting and (codes.size == 0 or (codes.min() >= 0 and codes.max() < K)):
+                self.classes_ = np.arange(K)
+            return Y  # the engine checks the codes, naming Y
+        if not fitting:
+            return Y  # text without classes_: the engine's type error names Y
+        found = np.unique(y.astype(str))
+        if len(found) != K:
+            raise ValidationError(f"Y: expected {K} distinct labels for a {task} network with {self.layer_sizes[-1]} "
+                                  f"outputs, received {len(found)}: {found.tolist()[:10]}")
+        from .labels import label_codes
+
+        self.classes_ = found
+        return label_codes(y, found)
 
     def attribute(self, X: Any, **kwargs: Any) -> Any:
         """Attributions (n_samples, n_features[, n_outputs]) of the predictions on X to its features,

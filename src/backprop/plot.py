@@ -131,6 +131,10 @@ def decision_boundary(
     x1 = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
     g0, g1 = np.meshgrid(x0, x1)
     labels = np.asarray(model.predict(np.c_[g0.ravel(), g1.ravel()])).reshape(g0.shape)
+    if labels.dtype.kind not in "iufb":  # text labels: colour by their place among all labels, like the points
+        values = np.unique(np.concatenate([np.asarray(y).astype(str), labels.ravel().astype(str)]))
+        codes = np.searchsorted(values, np.asarray(y).astype(str))
+        labels = np.searchsorted(values, labels.astype(str))
     ax.contourf(g0, g1, labels, alpha=0.3, cmap="coolwarm")
     ax.scatter(X[:, 0], X[:, 1], c=codes.ravel(), s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
     ax.set_xlabel("$x_1$")
@@ -260,3 +264,38 @@ def gradient_norms(
         fig.tight_layout()
     _finish(fig, path, dpi, created)
     return fig
+
+
+def confusion_matrix(C: Any, classes: Any, path: Any = None, *, ax: Any = None, title: str = "confusion matrix",
+                     dpi: int = 100) -> Any:
+    """Draw the confusion matrix C (K, K) (rows: true class, columns: predicted) with its counts.
+
+    Draws on ``ax`` when given (and returns it), else on a new figure saved to ``path``.
+    """
+    ax = _check_ax(ax)
+    C = np.asarray(C)
+    labels = [str(c) for c in np.asarray(classes).tolist()]
+    if C.ndim != 2 or C.shape[0] != C.shape[1] or C.shape[0] != len(labels):
+        raise ShapeError(f"C: expected a square matrix of {len(labels)} classes, received shape {C.shape}")
+    if path is not None:
+        _check_path(path)
+    created = ax is None
+    if created:
+        size = min(2.0 + 0.5 * len(labels), 14.0)
+        _, ax = _pyplot().subplots(figsize=(size + 1.0, size))
+    image = ax.imshow(C, cmap="Blues")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    ax.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    if len(labels) <= 30:
+        high = C.max() if C.size else 0
+        for i in range(C.shape[0]):
+            for j in range(C.shape[1]):
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", color="white" if C[i, j] > 0.6 * high else "black")
+    if created:
+        ax.figure.tight_layout()
+    _finish(ax.figure, path, dpi, created)
+    return ax

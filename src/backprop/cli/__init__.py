@@ -19,6 +19,7 @@ from .._version import __version__
 from ..distributed.comm import launched_rank, launched_size
 from . import attribute, check, demo, evaluate, explain, export, gradcheck, info, playground, plot, predict, train
 from ._common import error_line, exit_code
+from ._output import cli_warnings, guarded_output
 
 SUBCOMMANDS = (train, evaluate, predict, gradcheck, info, plot, explain, check, attribute, export, playground, demo)
 
@@ -48,6 +49,15 @@ def _silent_unless_first_process() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with guarded_output() as (out, _), cli_warnings():
+        code = _main(argv)
+        if out.closed_early and code == 0:  # the reader went away; the command still did its work
+            print("backprop: note: standard output was closed early; the rest of the output was dropped",
+                  file=sys.stderr)
+        return code
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     with _silent_unless_first_process():
         args = parser.parse_args(argv)

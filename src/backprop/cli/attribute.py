@@ -121,8 +121,7 @@ def run(args: argparse.Namespace) -> int:
             explained = f"target {args.target}"
             per_row = [str(args.target)] * A.shape[0]
         elif net.task in ("binary", "multiclass"):
-            codes = net.predict(data.X)
-            per_row = [classes[c] if classes else str(c) for c in np.asarray(codes).tolist()]
+            per_row = [str(label) for label in np.asarray(net.predict(data.X)).tolist()]  # labels when stored
             explained = "the predicted class of each row"
         else:
             explained, per_row = "the output", None

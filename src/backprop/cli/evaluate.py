@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 
 from .. import io as model_io
 from .. import metrics
-from ._common import describe_network, fmt, make_parser
+from ._common import check_output_path, describe_network, fmt, make_parser
 from ._data import data_names, load_data, model_targets
+from ._tables import is_table_file, model_table_data
 
 EXAMPLES = """examples:
   backprop evaluate model.npz moons
@@ -32,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target", help="the target column (name or index); default: the model's target, else the last")
     p.add_argument("--samples", type=int, help="number of examples of a built-in data set")
     p.add_argument("--data-seed", type=int, help="seed of a built-in data set (default: its canonical one)")
+    p.add_argument("--delimiter", help="the CSV delimiter (default: sniffed among , ; tab |)")
+    p.add_argument("--plot", metavar="PATH", help="save the confusion matrix as an image (classifiers)")
     p.set_defaults(run=run)
 
 
@@ -41,19 +45,63 @@ def evaluate(net, classes, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot is not None:
+        check_output_path(args.plot, "--plot")
+        from ..plot import _pyplot
+
+        _pyplot()  # the missing extra named before any work
     model = model_io.read_model(args.model)
     net = model.net
-    data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
-                     n_inputs=net.layer_sizes[0], target_name=model.target_name, feature_names=model.feature_names)
+    if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
+        data = model_table_data(args.data, model, args.target, args.delimiter, need_target=True)
+    else:
+        data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
+                         n_inputs=net.layer_sizes[0], target_name=model.target_name,
+                         feature_names=model.feature_names)
     if data.y is None:
         raise ValueError(f"data: {data.name!r} has no target column to evaluate against; use 'backprop predict'")
-    scores = evaluate(net, model.classes, data.X, data.y)
+    if net.task == "regression" and np.asarray(data.y).dtype.kind not in "iuf":
+        raise ValueError("y: a regression model needs a numeric target, the data holds text labels")
+    targets = model_targets(net, model.classes, data.y)  # codes: an unknown label is named here
+    net.classes_ = None  # (so net.evaluate takes the codes; the report names the classes below)
+    scores = net.evaluate(data.X, targets, report=True)
+    if model.classes is not None and "classes" in scores:
+        scores["classes"] = model.classes.tolist()
     print(f"model: {args.model} ({describe_network(net)}, {net.loss.name})")
     print(f"data: {data.name}, {data.X.shape[0]} examples")
     m = data.X.shape[0]
-    for key, value in scores.items():
+    for key in ("loss", "accuracy", "mse", "rmse", "mae", "r2"):
+        if key not in scores:
+            continue
+        value = scores[key]
         if key == "accuracy":
             print(f"accuracy: {value:.2%} ({int(round(value * m))}/{m})")
         else:
             print(f"{key}: {fmt(value) if key != 'loss' else f'{value:.6g}'}")
+    if "confusion_matrix" in scores:
+        _print_report(scores)
+        if args.plot is not None:
+            from .. import plot
+
+            plot.confusion_matrix(scores["confusion_matrix"], scores["classes"], args.plot,
+                                  title=f"confusion matrix on {os.path.basename(str(data.name))}")
+            print(f"plot saved: {args.plot}")
+    elif args.plot is not None:
+        raise ValueError("--plot: a confusion matrix needs a classifier (one label per example)")
     return 0
+
+
+def _print_report(scores: dict) -> None:
+    """Per-class precision, recall, F1 and support, then the confusion matrix (rows true, columns predicted)."""
+    names = [str(c) for c in scores["classes"]]
+    width = max(8, *(len(n) for n in names))
+    print(f"{'class':<{width}}  precision  recall     f1  support")
+    for k, name in enumerate(names):
+        print(f"{name:<{width}}  {scores['precision'][k]:9.3f}  {scores['recall'][k]:6.3f}  {scores['f1'][k]:5.3f}  "
+              f"{int(scores['support'][k]):7d}")
+    C = scores["confusion_matrix"]
+    cell = max(5, *(len(n) for n in names), len(str(int(C.max()))) if C.size else 1)
+    print("confusion matrix (rows: true class, columns: predicted):")
+    print(" " * width + "  " + " ".join(f"{n:>{cell}}" for n in names))
+    for k, name in enumerate(names):
+        print(f"{name:<{width}}  " + " ".join(f"{int(v):>{cell}}" for v in C[k]))

@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"features ({len(model.feature_names)}): {shown}{', …' if len(model.feature_names) > 10 else ''}")
     if model.target_name is not None:
         print(f"target: {model.target_name}")
+    if model.preprocessor is not None:
+        print(f"preprocessing: {model.preprocessor.describe()}")
     if model.state is not None:
         optimizer = model.state.get("optimizer", {})
         print(f"checkpoint: epoch {model.state.get('epoch')}, step {model.state.get('step')}, "

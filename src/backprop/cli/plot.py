@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         if args.data is not None or spec in data_names() or os.path.isfile(spec):
             data = load_data(spec, target=args.target, n_inputs=2, target_name=model.target_name,
                              feature_names=model.feature_names)
+            net.classes_ = None  # the boundary is drawn in class codes
             if data.y is not None:
                 codes = model_targets(net, model.classes, data.y)
             else:  # features only: colour the points by the model's own predictions

@@ -13,6 +13,7 @@ import numpy as np
 from .. import io as model_io
 from ._common import check_output_path, make_parser
 from ._data import data_names, load_data, predicted_labels
+from ._tables import is_table_file, model_table_data
 
 EXAMPLES = """examples:
   backprop predict model.npz new.csv                      # CSV on stdout
@@ -37,6 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("model", help="a model file written by 'backprop train' (or backprop.io.save)")
     p.add_argument("data", help="a data set name or a .csv/.npz file")
     p.add_argument("--target", help="the target column to leave out (name or index)")
+    p.add_argument("--delimiter", help="the CSV delimiter (default: sniffed among , ; tab |)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
     p.add_argument("--out", help="write the CSV here (atomically) instead of to stdout")
     p.add_argument("--samples", type=int, help="number of examples of a built-in data set")
@@ -78,8 +80,12 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.out, "--out")
     model = model_io.read_model(args.model)
     net = model.net
-    data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
-                     n_inputs=net.layer_sizes[0], target_name=model.target_name, feature_names=model.feature_names)
+    if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
+        data = model_table_data(args.data, model, args.target, args.delimiter, need_target=False)
+    else:
+        data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
+                         n_inputs=net.layer_sizes[0], target_name=model.target_name,
+                         feature_names=model.feature_names)
     header, body = _rows(net, model.classes, data.X, args.proba)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -6,6 +6,7 @@ import argparse
 import datetime
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..core.validation import (
     check_probability,
 )
 from ..data import StandardScaler, fold_standardization, train_test_split
+from ..data.tabular import TableWarning
 from ..distributed import (
     RootOnly,
     abort_on_error,
@@ -35,7 +37,9 @@ from ..distributed.comm import launched_rank, launched_size
 from ..io import SaveCheckpoints
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
-from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
+from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData, diagnostics
+from ..train.evaluation import evaluate as evaluate_loss
+from . import _tables
 from ._common import (
     check_output_path,
     describe_network,
@@ -48,11 +52,13 @@ from ._common import (
     report_once,
 )
 from ._data import Data, data_names, label_codes, load_data
+from ._output import bounded_history, kept_epochs
 
 EXAMPLES = """examples:
   backprop train moons --layers 16,16 --epochs 200 --out moons.npz
   backprop train iris --standardize --validation-split 0.2 --early-stopping --plot plots/
   backprop train flowers.csv --target species --optimizer sgd --learning-rate 0.1 --batch-size full
+  backprop train patients.csv --target cost --task regression --drop id --test-split 0.2 --standardize
   backprop train spirals --layers 64,64 --schedule cosine:decay_steps=5000 \\
       --checkpoint-every 50 --checkpoint ckpt-{epoch}.npz
   backprop train --resume ckpt-50.npz --epochs 200 --out spirals.npz
@@ -64,6 +70,7 @@ _OPTION_KEYS = (
     "target", "samples", "data_seed", "task", "layers", "activations", "output_activation", "loss", "optimizer",
     "learning_rate", "schedule", "batch_size", "l2", "dropout", "clip_norm", "validation_split", "early_stopping",
     "patience", "seed", "dtype", "standardize",
+    "features", "drop", "delimiter", "impute", "unknown", "test_split",
 )
 
 
@@ -85,6 +92,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     d.add_argument("--standardize", action="store_true",
                    help="scale features to mean 0, std 1 (learned on the training part; folded into the saved first layer)")
     d.add_argument("--validation-split", type=float, default=0.0, help="fraction held out for validation (default 0)")
+    d.add_argument("--test-split", type=float, default=0.0,
+                   help="fraction held out as a test set, never trained or validated on; scores reported at the end")
+    c = p.add_argument_group("tables (CSV files)")
+    c.add_argument("--features", help="the feature columns, comma-separated names or indices (default: all but the target)")
+    c.add_argument("--drop", help="columns to leave out, comma-separated names or indices (an id column, say)")
+    c.add_argument("--delimiter", help="the CSV delimiter (default: sniffed among , ; tab |)")
+    c.add_argument("--impute", choices=("median", "mean", "most_frequent"), default="median",
+                   help="what a missing number becomes, learned on the training rows (default median); text columns "
+                   "take their most frequent value; either way a NAME=missing indicator column is added")
+    c.add_argument("--unknown", choices=("zeros", "error"), default="zeros",
+                   help="a text value at prediction that training never saw: all-zero one-hot features and a "
+                   "warning (default), or an error")
     n = p.add_argument_group("network")
     n.add_argument("--layers", default="16,16", help="hidden layer sizes, comma-separated; 'none' for no hidden layer (default 16,16)")
     n.add_argument("--activation", default="relu", help="activation of every hidden layer (default relu)")
@@ -116,6 +135,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="checkpoint file; '{epoch}' in it is replaced by the epoch (default checkpoint.npz)")
     o.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint up to --epochs")
     o.add_argument("--quiet", action="store_true", help="no per-epoch output")
+    o.add_argument("--full-history", action="store_true",
+                   help=f"store every epoch's losses in the model file (default: at most {_HISTORY_LIMIT} epochs, "
+                   "evenly spaced, beyond that)")
     m = p.add_argument_group("several processes (MPI: pip install 'backprop-mlp[mpi]', then mpiexec -n N backprop train ...)")
     m.add_argument("--mpi", choices=("auto", "on", "off"), default="auto",
                    help="auto: data-parallel over the processes when started by mpiexec/srun, else alone (default); "
@@ -129,7 +151,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- options
 
 
-_TEXT_OPTIONS = ("task", "output_activation", "loss", "optimizer", "schedule", "dtype")
+_TEXT_OPTIONS = ("task", "output_activation", "loss", "optimizer", "schedule", "dtype", "features", "drop",
+                 "delimiter", "impute", "unknown")
+
+_HISTORY_LIMIT = 2000  # epochs of history a model file keeps without --full-history
 
 
 def _checked_resume_options(opts: dict[str, Any], path: str) -> dict[str, Any]:
@@ -180,6 +205,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "validation_split": check_probability(args.validation_split, "--validation-split"),
         "early_stopping": bool(args.early_stopping), "patience": check_int(args.patience, "--patience", minimum=0),
         "seed": check_int(args.seed, "--seed", minimum=0), "dtype": args.dtype, "standardize": bool(args.standardize),
+        "features": args.features, "drop": args.drop, "delimiter": args.delimiter, "impute": args.impute,
+        "unknown": args.unknown, "test_split": check_probability(args.test_split, "--test-split"),
     }
 
 
@@ -188,6 +215,10 @@ def _task(opts: dict[str, Any], data: Data) -> str:
     if data.y is None:
         raise ValidationError(f"data: {data.name!r} has no target column to train on")
     task = problem_of(opts["loss"], data.categorical, opts["task"])
+    if opts["task"] == "auto" and opts["loss"] is None and task == "classification":
+        note = diagnostics.many_integer_classes(data.y, len(data.y))
+        if note:
+            warnings.warn(note, TableWarning, stacklevel=2)
     if task == "regression" and data.y.dtype.kind not in "iuf":
         raise ValidationError(f"--task: regression needs a numeric target, {data.target_name!r} holds text labels")
     return task
@@ -246,6 +277,11 @@ class _Run:
     history: History = field(default_factory=History)
     norms: GradientNorms = field(default_factory=GradientNorms)
     checkpoints: SaveCheckpoints | None = None
+    table: Any = None  # a CSV read as a table: its rows (the features still raw)
+    table_features: list[str] = field(default_factory=list)
+    preprocessor: Any = None  # fitted on the training rows of the table
+    test: tuple[Any, np.ndarray] | None = None  # (--test-split) the held-out rows (a table or X) and their labels
+    initial_loss: float | None = None
     save_options: dict[str, Any] = field(default_factory=dict)  # metadata, classes, names: for every file
 
 
@@ -304,8 +340,17 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
 
     opts = job.opts
     shard = (comm.rank, comm.size) if job.data_comm.size > 1 else None
-    job.data = data = load_data(job.spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"],
-                                shard=shard)
+    if not job.sharded and _tables.is_table_file(job.spec):  # (--shard reads CSV files the numeric way)
+        job.data, job.table, job.table_features = _tables.load_training_table(job.spec, opts)
+        data = job.data
+    else:
+        if any(opts.get(key) for key in ("features", "drop", "delimiter")) and not _tables.is_table_file(job.spec):
+            raise ValidationError("--features/--drop/--delimiter: these pick columns of a CSV file, "
+                                  f"{job.spec!r} is not one")
+        if job.sharded and any(opts.get(key) for key in ("features", "drop", "test_split")):
+            raise ValidationError("--features/--drop/--test-split: not with --shard")
+        job.data = data = load_data(job.spec, target=opts["target"], n_samples=opts["samples"],
+                                    seed=opts["data_seed"], shard=shard)
     if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
         raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
                               "one has none; use fewer processes, or no --shard")
@@ -313,6 +358,27 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
     if job.task == "classification" and data.classes is None and not np.array_equal(data.y, np.round(data.y)):
         raise ValidationError(f"--task: classification needs class labels, {data.target_name!r} holds "
                               "fractional numbers; use a regression loss (mse, mae, huber)")
+    if opts.get("test_split"):
+        _hold_out_test(job)
+
+
+def _hold_out_test(job: _Run) -> None:
+    """--test-split: set aside a seeded (stratified when it can be) part of the rows; they are scored at the end."""
+    data, opts = job.data, job.opts
+    classes = None
+    if job.task == "classification":
+        classes = data.classes if data.classes is not None else np.unique(data.y)
+    kept, held = _tables.split_rows(len(data.y), _tables.targets_of(data, classes), opts["test_split"],
+                                    opts["seed"] + 1, classes)
+    kept, held = np.sort(kept), np.sort(held)
+    if job.table is not None:
+        job.test = (job.table.rows(held), data.y[held])
+        job.table = job.table.rows(kept)
+        data.X = data.X[kept]
+    else:
+        job.test = (data.X[held], data.y[held])
+        data.X = data.X[kept]
+    data.y = data.y[kept]
 
 
 def _share_data_facts(job: _Run) -> None:
@@ -331,6 +397,8 @@ def _share_data_facts(job: _Run) -> None:
 def _build(job: _Run) -> None:
     """The targets, the validation split, the scaling, the network and its trainer (resumed from the checkpoint)."""
     opts, data, classes = job.opts, job.data, job.classes
+    if job.table is not None:  # the preprocessing, fitted on the training rows alone
+        job.preprocessor = _tables.fit_features(data, job.table, job.table_features, opts, classes)
     X = data.X
     targets = label_codes(data.y, classes) if classes is not None else data.y.astype(np.float64)
     sizes, activations, loss = _architecture(opts, job.task, X.shape[1], 0 if classes is None else len(classes))
@@ -341,6 +409,10 @@ def _build(job: _Run) -> None:
             X, targets, opts["validation_split"], seed=opts["seed"], stratify=stratify)
     else:
         job.X_train, job.y_train = X, targets
+    if not opts["standardize"] and job.comm.rank == 0:
+        note = diagnostics.scale_spread(job.X_train, data.feature_names or [f"x{i + 1}" for i in range(X.shape[1])])
+        if note:
+            warnings.warn(note, TableWarning, stacklevel=2)
     if opts["standardize"] and job.scaler is None:
         job.scaler = StandardScaler().fit(job.X_train)
     if job.scaler is not None:
@@ -375,12 +447,14 @@ def _train(args: argparse.Namespace, job: _Run) -> None:
     }
     job.save_options = {"metadata": metadata, "classes": job.classes, "feature_names": data.feature_names,
                         "target_name": data.target_name}
+    if job.preprocessor is not None:
+        job.save_options["preprocessing"] = job.preprocessor
     callbacks: list[Callback] = [_on_root(job.norms, comm)]
     if args.checkpoint_every:
         job.checkpoints = SaveCheckpoints(
             args.checkpoint_every, args.checkpoint, history=job.history,
             metadata=lambda: dict(metadata, gradient_norms=[n.tolist() for n in job.norms.norms]),
-            **{k: v for k, v in job.save_options.items() if k != "metadata"})
+            **{k: v for k, v in job.save_options.items() if k not in ("metadata", "preprocessing")})
         callbacks.append(_on_root(job.checkpoints, comm))
     progress = progress_callback(job.epochs, trainer.epoch, args.quiet)
     if progress is not None:
@@ -388,6 +462,11 @@ def _train(args: argparse.Namespace, job: _Run) -> None:
 
     _print_plan(args, job)
     train_data = TrainingData(net, job.X_train, job.y_train, shard_comm=comm if job.sharded else None)
+    if job.state is None and not job.sharded and comm.size == 1 and len(job.X_train) <= 1_000_000:
+        try:
+            job.initial_loss = evaluate_loss(net, train_data)["loss"]
+        except ArithmeticError:
+            job.initial_loss = None
     validation = None if job.X_val is None else TrainingData(net, job.X_val, job.y_val)
     try:
         trainer.run(train_data, job.epochs - trainer.epoch, validation=validation, callbacks=callbacks,
@@ -403,6 +482,10 @@ def _print_plan(args: argparse.Namespace, job: _Run) -> None:
     comm, net, trainer, opts, data = job.comm, job.net, job.trainer, job.opts, job.data
     n_classes = "" if job.classes is None else f", {len(job.classes)} classes"
     split = "" if job.X_val is None else f" ({job.X_train.shape[0]} training, {job.X_val.shape[0]} validation)"
+    if job.test is not None:
+        split += f", {len(job.test[1])} more held out for testing"
+    if job.preprocessor is not None:
+        root_print(job.preprocessor.summary_, comm=comm)  # what was done to which columns
     root_print(f"data: {data.name}, {job.n_examples} examples, {data.X.shape[1]} features{n_classes}{split}", comm=comm)
     root_print(f"network: {describe_network(net)}, loss {net.loss.name}, {net.n_params} parameters, "
                f"{net.dtype.name}", comm=comm)
@@ -428,14 +511,28 @@ def _finish(args: argparse.Namespace, job: _Run) -> int:
     if job.X_val is not None:
         X_val_raw = scaler.inverse_transform(job.X_val) if scaler is not None else job.X_val
         scores.update({f"val_{k}": v for k, v in metrics.scores(final, X_val_raw, job.y_val, regression=_SCORES).items()})
+    if job.test is not None:
+        rows, labels = job.test
+        X_test = job.preprocessor.transform(rows) if job.preprocessor is not None else rows
+        targets = label_codes(labels, job.classes) if job.classes is not None else labels.astype(np.float64)
+        scores.update({f"test_{k}": v for k, v in metrics.scores(final, X_test, targets, regression=_SCORES).items()})
     status = "interrupted" if history.interrupted else "stopped early" if history.stopped_early else "done"
     best = f", best epoch {history.best_epoch + 1} restored" if history.best_epoch is not None else ""
     root_print(f"{status} after {trainer.epoch} epochs{best}: {_format_scores(scores)}", comm=comm)
+    if job.initial_loss is not None and "loss" in history.history:
+        note = diagnostics.loss_trouble(job.initial_loss, history["loss"], trainer.schedule(0)
+                                        if trainer.schedule is not None else None)
+        if note:
+            warnings.warn(note, TableWarning, stacklevel=2)
 
     if comm.rank == 0:
         job.save_options["metadata"].update(
             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            epochs=trainer.epoch, history=history.to_dict(), gradient_norms=[n.tolist() for n in job.norms.norms],
+            epochs=trainer.epoch,
+            history=history.to_dict() if args.full_history else bounded_history(history.to_dict(), _HISTORY_LIMIT),
+            gradient_norms=[job.norms.norms[i].tolist() for i in
+                            kept_epochs(len(job.norms.norms), len(job.norms.norms) if args.full_history
+                                        else _HISTORY_LIMIT)[0]],
             scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
         )
         model_io.save(final, args.out, **job.save_options)

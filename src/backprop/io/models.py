@@ -56,6 +56,7 @@ class ModelFile:
     metadata: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] | None = None
+    preprocessor: Any = None  # a fitted backprop.data.tabular.TablePreprocessor, or None
 
 
 def save(
@@ -66,6 +67,7 @@ def save(
     classes: Any = None,
     feature_names: Sequence[str] | None = None,
     target_name: str | None = None,
+    preprocessing: Any = None,
 ) -> str:
     """Save ``net`` to ``path`` (written exactly there; no extension is added), atomically.
 
@@ -73,10 +75,12 @@ def save(
     softmax), so predictions can be mapped back; ``feature_names``: n_0 strings;
     ``metadata``: a JSON-able dict (training options, history, …). Each defaults to the
     network's ``classes_``, ``feature_names_``, ``target_name_`` or ``metadata_`` attribute
-    when it has one. Returns the path. A failure (disk full, crash) leaves an existing file
+    when it has one. ``preprocessing``: a fitted :class:`~backprop.data.tabular.TablePreprocessor`
+    (or its config), default ``net.preprocessor_``: the steps that turn a raw table into
+    the network's inputs, stored so that a loaded model applies them again. Returns the path. A failure (disk full, crash) leaves an existing file
     at ``path`` intact.
     """
-    config = model_config(net, "model", metadata, classes, feature_names, target_name)
+    config = model_config(net, "model", metadata, classes, feature_names, target_name, preprocessing)
     params = _little_endian(net.params)
     return atomic_write(path, lambda handle: _write_archive(handle, config, {"params": params}))
 
@@ -108,7 +112,14 @@ def read_model(path: PathLike) -> ModelFile:
     state = None
     if config["kind"] == "checkpoint":
         state = decode_state(config["state"], arrays, os.fspath(path))
-    model = ModelFile(net, classes, config["feature_names"], config["target_name"], config["metadata"], config, state)
+    preprocessor = None
+    if config.get("preprocessing") is not None:
+        from ..data.tabular import TablePreprocessor
+
+        preprocessor = TablePreprocessor.from_config(config["preprocessing"])
+    model = ModelFile(net, classes, config["feature_names"], config["target_name"], config["metadata"], config, state,
+                      preprocessor)
+    net.preprocessor_ = preprocessor
     net.classes_ = classes
     net.feature_names_ = config["feature_names"]
     net.target_name_ = config["target_name"]
@@ -120,9 +131,21 @@ def load(path: PathLike) -> Any:
     """Load the network saved at ``path`` by :func:`save` (or :func:`save_checkpoint`).
 
     Returns a ``backprop.Network`` of the saved dtype with the saved parameters, bit for
-    bit. The label mapping and the other fields are attached as ``net.classes_`` (array
+    bit (a file written by a scikit-learn estimator's ``save`` gives that estimator back,
+    fitted). The label mapping and the other fields are attached as ``net.classes_`` (array
     of the original labels, or None), ``net.feature_names_``, ``net.target_name_`` and
     ``net.metadata_``. Raises :class:`ModelFileError` for any problem with the file and
     ``FileNotFoundError`` when there is none.
     """
-    return read_model(path).net
+    model = read_model(path)
+    if "estimator" in model.metadata:  # saved by a scikit-learn estimator's save(): give the estimator back
+        import importlib
+
+        try:
+            estimators = importlib.import_module("backprop.sklearn")
+        except ImportError:
+            raise ImportError(f"{os.fspath(path)!r} holds a scikit-learn estimator; loading it needs scikit-learn: "
+                              "pip install 'backprop-mlp[sklearn]' (or read the network alone with "
+                              "backprop.io.read_model(path).net)") from None
+        return estimators._estimator_from_model(model, os.fspath(path))
+    return model.net

@@ -58,6 +58,9 @@ _MODEL_KEYS = {
 
 _CHECKPOINT_KEYS = _MODEL_KEYS | {"state", "arrays"}
 
+#: Fields a config may hold or leave out (files written before they existed lack them).
+_OPTIONAL_KEYS = {"preprocessing"}
+
 _ARRAY_REF = "__ndarray__"
 
 
@@ -134,7 +137,7 @@ def _check_header(config: dict[str, Any], path: str, bad: Any) -> None:
         raise bad("kind", "'model' or 'checkpoint'")
     allowed = _MODEL_KEYS if kind == "model" else _CHECKPOINT_KEYS
     missing = sorted(allowed - set(config))
-    unknown = sorted(set(config) - allowed)
+    unknown = sorted(set(config) - allowed - _OPTIONAL_KEYS)
     if missing:
         raise _fail(path, f"config: missing fields {missing}")
     if unknown:
@@ -184,7 +187,25 @@ def validate_config(config: dict[str, Any], path: str) -> dict[str, Any]:
         raise bad("target_name", "a string or null")
     if not isinstance(config["metadata"], dict):
         raise bad("metadata", "a JSON object")
+    _check_preprocessing(config.get("preprocessing"), sizes[0], config["feature_names"], path)
     return config
+
+
+def _check_preprocessing(value: Any, n_in: int, feature_names: Any, path: str) -> Any:
+    """The stored table preprocessing (or None), every field checked; it must give ``n_in`` features."""
+    if value is None:
+        return None
+    from ..data.tabular import TablePreprocessor
+
+    try:
+        pre = TablePreprocessor.from_config(value, "config field 'preprocessing'")
+    except BackpropError as exc:
+        raise _fail(path, str(exc)) from None
+    if pre.n_features_ != n_in:
+        raise _fail(path, f"config field 'preprocessing': gives {pre.n_features_} features, the network takes {n_in}")
+    if feature_names is not None and feature_names != pre.feature_names_:
+        raise _fail(path, "config field 'preprocessing': its feature names differ from field 'feature_names'")
+    return pre
 
 
 def expected_arrays(config: dict[str, Any], path: str) -> dict[str, tuple[tuple[int, ...], np.dtype, str]]:
@@ -236,7 +257,7 @@ def _network_config(net: Any) -> dict[str, Any]:
 
 
 def model_config(
-    net: Any, kind: str, metadata: Any, classes: Any, feature_names: Any, target_name: Any
+    net: Any, kind: str, metadata: Any, classes: Any, feature_names: Any, target_name: Any, preprocessing: Any = None
 ) -> dict[str, Any]:
     arch = _network_config(net)
     if classes is None:
@@ -247,6 +268,10 @@ def model_config(
         target_name = getattr(net, "target_name_", None)
     if metadata is None:
         metadata = getattr(net, "metadata_", None)
+    if preprocessing is None:
+        preprocessing = getattr(net, "preprocessor_", None)
+    if preprocessing is not None and hasattr(preprocessing, "get_config"):
+        preprocessing = preprocessing.get_config()
     classes = _check_classes(classes)
     _check_classes_fit(classes, net.task, net.layer_sizes[-1])
     if target_name is not None and not isinstance(target_name, str):
@@ -263,7 +288,20 @@ def model_config(
         "feature_names": _check_feature_names(feature_names, net.layer_sizes[0]),
         "target_name": target_name,
         "metadata": _check_metadata(metadata),
+        **_preprocessing_field(preprocessing, net.layer_sizes[0], feature_names),
     }
+
+
+def _preprocessing_field(preprocessing: Any, n_in: int, feature_names: Any) -> dict[str, Any]:
+    if preprocessing is None:
+        return {}
+    try:
+        pre = _check_preprocessing(json.loads(json.dumps(preprocessing, default=_json_default)), n_in, None, "")
+    except ModelFileError as exc:
+        raise ValidationError(str(exc).split(": ", 1)[-1]) from None
+    except (TypeError, ValueError) as exc:
+        raise InputTypeError(f"preprocessing: expected a JSON-able dict, {exc}") from None
+    return {"preprocessing": pre.get_config()}
 
 
 # --------------------------------------------------------------------------- training state

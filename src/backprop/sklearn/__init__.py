@@ -21,3 +21,11 @@ from .classifier import NeuralNetClassifier
 from .regressor import NeuralNetRegressor
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor", "SolverDivergedError"]
+
+
+def _estimator_from_model(model, path):
+    """The fitted estimator a model file written by ``est.save`` holds (``backprop.load`` calls this)."""
+    from ._persist import estimator_from_model
+
+    return estimator_from_model(model, path, {"NeuralNetClassifier": NeuralNetClassifier,
+                                              "NeuralNetRegressor": NeuralNetRegressor})

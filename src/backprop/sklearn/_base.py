@@ -161,6 +161,13 @@ class BaseNeuralNet(BaseEstimator):
     def intercepts_(self, value: Sequence[Any]) -> None:
         _assign(self.network_.biases, [np.asarray(b).reshape(-1, 1) for b in value], "intercepts_")
 
+    def save(self, path: Any) -> str:
+        """Write the fitted estimator to a model file (atomic, never pickled); ``backprop.load(path)``
+        gives it back: labels, parameters, column names (see :mod:`backprop.sklearn._persist`)."""
+        from ._persist import save_estimator
+
+        return save_estimator(self, path)
+
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "network_")
 
