@@ -10,6 +10,7 @@ from .. import io as model_io
 from .. import metrics
 from ._common import describe_network, fmt, make_parser
 from ._data import data_names, load_data, model_targets
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop evaluate model.npz moons
@@ -41,6 +42,7 @@ def evaluate(net, classes, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, models=("model",), data=("data",))
     model = model_io.read_model(args.model)
     net = model.net
     data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,

@@ -18,6 +18,7 @@ from ..core.validation import ValidationError, check_int, check_positive_float
 from ..model import Network
 from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop explain                                  # 2 -> 3 tanh -> 1 sigmoid, BCE, 4 flower examples
@@ -128,6 +129,7 @@ def _backward_through(activation, dA: np.ndarray, Z: np.ndarray, A: np.ndarray, 
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, data=("data",), positional=())
     m = check_int(args.examples, "--examples")
     precision = check_int(args.precision, "--precision", minimum=0)
     eps = check_positive_float(args.eps, "--eps")

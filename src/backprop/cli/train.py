@@ -33,6 +33,7 @@ from ..distributed import (
 )
 from ..distributed.comm import launched_rank, launched_size
 from ..io import SaveCheckpoints
+from ..io.training_state import check_resume_options
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
@@ -48,6 +49,7 @@ from ._common import (
     report_once,
 )
 from ._data import Data, data_names, label_codes, load_data
+from ._paths import check_train_paths
 
 EXAMPLES = """examples:
   backprop train moons --layers 16,16 --epochs 200 --out moons.npz
@@ -132,6 +134,7 @@ _TEXT_OPTIONS = ("task", "output_activation", "loss", "optimizer", "schedule", "
 def _checked_resume_options(opts: dict[str, Any], path: str) -> dict[str, Any]:
     """A checkpoint's stored options, with the text ones checked for type (the numeric ones are
     checked where they are used); a file edited by hand must fail with one clear line."""
+    check_resume_options(opts, path)  # numbers where numbers belong, in range
     for key in _TEXT_OPTIONS:
         value = opts.get(key)
         if value is not None and not isinstance(value, str):
@@ -274,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
 def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
     """The options (from the command line, or the checkpoint's), the checkpoint's state and this rank's data."""
     comm = job.comm
+    check_train_paths(args)  # no output is an input; every output writable, every input a regular file
     if args.resume:
         job.net, job.state = model_io.load_checkpoint(args.resume)
         meta = job.net.metadata_
