@@ -34,6 +34,7 @@ from ..distributed import (
 from ..distributed.comm import launched_rank, launched_size
 from ..io import SaveCheckpoints
 from ..io.training_state import check_resume_options
+from ..train.agreement import check_agreement
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
@@ -318,6 +319,8 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
 def _share_data_facts(job: _Run) -> None:
     """With --shard, what needs every rank's rows: the classes, the number of examples, the scaler (collective)."""
     data = job.data
+    check_agreement(job.comm, {"features": data.X.shape[1], "rows": None if job.sharded else
+                               data.X.shape[0], "task": job.task, "epochs": job.epochs, "options": job.opts}, "train")
     if job.task == "classification":
         job.classes = data.classes
         if job.classes is None:  # integer labels (a shard may lack some), or numbers asked to be classes
