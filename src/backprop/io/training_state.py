@@ -28,6 +28,9 @@ MAX_STATE_DEPTH = 32
 
 _ARRAY_REF = "__ndarray__"
 
+#: The library's optimizers, whose hyperparameters are all numbers.
+_NUMERIC_HYPERPARAMETERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw")
+
 #: Optimizer state arrays whose entries are squares (a square root is taken of them): never negative.
 _NONNEGATIVE_ARRAYS = ("exp_avg_sq", "square_avg")
 
@@ -116,8 +119,9 @@ def _check_optimizer(c: _Checker, opt: Any, n_params: int) -> None:
         c.count(opt["t"], f"{where}.t")
     hyper = opt.get("hyperparameters", {})
     c.mapping(hyper, f"{where}.hyperparameters")
+    builtin = opt["name"] in _NUMERIC_HYPERPARAMETERS  # a custom optimizer's may be anything JSON
     for key, value in hyper.items():
-        if value is not None and not isinstance(value, str):
+        if value is not None and not isinstance(value, bool) and (builtin or not isinstance(value, str)):
             c.number(value, f"{where}.hyperparameters.{key}")
     arrays = opt.get("state", {})
     c.mapping(arrays, f"{where}.state")
