@@ -186,8 +186,9 @@ def test_the_key_errors_keep_their_argument_names(good):
 
 
 def test_the_command_line_names_the_problem_of_a_data_archive(tmp_path):
-    from backprop.cli import main
     import contextlib
+
+    from backprop.cli import main
 
     path = tmp_path / "renamed.npz"
     path.write_text("a,b,y\n1,2,0\n3,4,1\n")

@@ -27,9 +27,9 @@ from .core.validation import ValidationError
 from .io.models import save, use_network_class
 from .train.agreement import check_agreement, fit_fields
 from .train.callbacks import Callback
-from .train.history import History
 from .train.data import TrainingData, prepare_validation
 from .train.evaluation import evaluate
+from .train.history import History
 from .train.trainer import Trainer
 
 __all__ = ["Network"]

@@ -34,10 +34,10 @@ from ..distributed import (
 from ..distributed.comm import launched_rank, launched_size
 from ..io import SaveCheckpoints
 from ..io.training_state import check_resume_options
-from ..train.agreement import check_agreement
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData
+from ..train.agreement import check_agreement
 from ._common import (
     check_output_path,
     describe_network,

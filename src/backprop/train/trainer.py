@@ -55,8 +55,8 @@ from . import parallel
 from .batches import BatchBuffers
 from .callbacks import Callback, PrintProgress
 from .comm import Communicator, LocalComm
-from .divergence import explain_divergence
 from .data import Dataset, TrainingData, prepare_validation, rows_of
+from .divergence import explain_divergence
 from .evaluation import count_correct, evaluate
 from .history import History
 from .stopping import EarlyStopping, StopFlag
