@@ -305,6 +305,14 @@ def test_ranks_of_a_real_job_that_disagree_all_say_what_differs(table_job, case)
         assert f"this is rank {rank}" in result["message"]
 
 
+def test_fit_scaler_on_ranks_with_other_columns_says_so(table_job):
+    out, _ = table_job
+    for rank in range(3):
+        result = json.loads((out / f"rank{rank}.json").read_text())["fit_scaler"]
+        assert result["error"] == "DisagreementError", result
+        assert "features (columns of X) (rank 0: 2, rank 1: 3, rank 2: 4)" in result["message"], result
+
+
 def test_a_real_job_whose_ranks_agree_trains_after_the_check(table_job):
     out, _ = table_job
     losses = [json.loads((out / f"rank{r}.json").read_text())["agree"] for r in range(3)]
@@ -381,7 +389,7 @@ def test_the_command_line_ranks_with_other_data_or_options_say_so(tmp_path, case
 
 
 def _main(scenario, out, args):
-    from backprop.distributed import MPIComm, get_comm
+    from backprop.distributed import MPIComm, fit_scaler, get_comm
     from backprop.train import Callback
 
     if scenario == "table":
@@ -393,6 +401,11 @@ def _main(scenario, out, args):
                 results[case] = {"error": None, "message": ""}
             except ValidationError as exc:
                 results[case] = {"error": type(exc).__name__, "message": str(exc)}
+        try:
+            fit_scaler(np.zeros((5, 2 + comm.rank)), comm)
+            results["fit_scaler"] = {"error": None, "message": ""}
+        except ValidationError as exc:
+            results["fit_scaler"] = {"error": type(exc).__name__, "message": str(exc)}
         history = _fit_case(comm, {"sharded": True, "rows": 40 - 3 * comm.rank, "epochs": 2})
         results["agree"] = float(history.history["loss"][-1])
         (out / f"rank{comm.rank}.json").write_text(json.dumps(results))
