@@ -225,7 +225,7 @@ def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator
     launched = launched_size()
     if mpi is None and launched == 1:
         return LocalComm()
-    comm = _world = _world or MPIComm()
+    comm = _world = _world or MPIComm(fail_fast=fail_fast)
     if comm.size == 1 and launched > 1:
         warnings.warn(
             f"the launcher started {launched} processes but MPI sees only this one: mpi4py is probably built "
