@@ -30,7 +30,7 @@ def _fit(X, y, *, loss="mse", activation="relu", out="identity", dtype="float64"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(bp.DivergenceError) as info:
-            net.fit(X, y, epochs=3, batch_size=8, **options)
+            net.fit(X, y, epochs=3, batch_size=8, seed=0, **options)
     return str(info.value)
 
 
@@ -78,6 +78,21 @@ def test_a_first_update_that_overflows_on_good_data_still_names_the_learning_rat
     X, y = _data()
     message = _fit(X, y, optimizer="sgd", learning_rate=lr)
     assert "learning rate" in message and "features reach" not in message and "before the learning rate" not in message
+
+
+@pytest.mark.parametrize("scale", [1e100, 1e150])
+def test_a_later_divergence_with_huge_features_names_both(scale):
+    """sigmoid outputs saturate, so the first step can stay finite; the features are still named."""
+    X, y = _data(m=64)
+    net = bp.Network([3, 5, 1], ["relu", "sigmoid"], "bce", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(bp.DivergenceError) as info:
+            net.fit(X * scale, y, epochs=50, batch_size=8, seed=0, optimizer="sgd", learning_rate=1.0)
+    message = str(info.value)
+    assert "the features reach |x|" in message, message
+    if net.trainer_.step > 0:
+        assert "the learning rate may be too high, or the features reach" in message
 
 
 def test_a_later_divergence_still_names_the_learning_rate():

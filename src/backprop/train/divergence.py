@@ -32,14 +32,13 @@ def _largest(array: Any) -> float:
 
 
 def explain_divergence(exc: DivergenceError, trainer: Any, data: Any, cost: float) -> DivergenceError:
-    """``exc`` unchanged after the run's first step; at it, a DivergenceError that says what is out of scale.
+    """A DivergenceError that says what is out of scale: at the run's first step instead of the learning
+    rate (which has not acted yet); after it, besides the learning rate (``exc`` unchanged when nothing is).
 
     ``data``: the :class:`~backprop.train.TrainingData` being trained on; ``cost``: the step's
     cost. When the cost and the gradient were finite and the first update overflowed, the
     learning rate did act: it is named with whatever else is out of scale.
     """
-    if trainer.step != 0:
-        return exc
     net = trainer.net
     x = _largest(getattr(data, "X", None))
     y = _largest(getattr(data, "Y", None)) if net.task == "regression" else 0.0
@@ -57,6 +56,13 @@ def explain_divergence(exc: DivergenceError, trainer: Any, data: Any, cost: floa
         causes.append(f"the L2 penalty λ = {l2:.3g} (λ/m = {l2 / m:.3g}) is far too large: lower --l2 (l2=)")
     if not causes and theta >= LARGE:
         causes.append(f"the initial parameters reach |θ| = {theta:.3g}")
+    if trainer.step != 0:  # the learning rate has acted; data or λ far out of scale may still be why
+        if not causes or causes[-1].startswith("the initial parameters"):
+            return exc
+        text, blame = str(exc), "the learning rate may be too high"
+        if blame in text:
+            return DivergenceError(text.replace(blame, f"{blame}, or " + "; ".join(causes), 1))
+        return DivergenceError(f"{text.rstrip('. ')}; or: " + "; ".join(causes))
     text = str(exc)
     detail = text.split(": ", 1)[1] if text.startswith("training diverged at") else text
     for blame in ("; the learning rate may be too high", " the learning rate may be too high."):
