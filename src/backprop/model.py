@@ -26,10 +26,11 @@ import numpy as np
 from .core.network import Engine
 from .core.validation import ValidationError
 from .io.models import save, use_network_class
+from .train.agreement import check_agreement, fit_fields
 from .train.callbacks import Callback
-from .train.history import History
 from .train.data import TrainingData, prepare_validation
 from .train.evaluation import evaluate
+from .train.history import History
 from .train.trainer import Trainer
 
 __all__ = ["Network"]
@@ -218,6 +219,10 @@ class Network(Engine):
         """Prepare the data (validation split, weights, shards) and run ``self.trainer_`` on it."""
         trainer = self.trainer_
         comm = trainer.comm
+        if comm.size > 1:  # first: ranks that disagree would wait for each other forever
+            check_agreement(comm, fit_fields(self, trainer, X, Y, epochs, sharded=sharded, validation_data=validation_data,
+                                             validation_split=validation_split, seed=seed, sample_weight=sample_weight,
+                                             class_weight=class_weight, run_options=run_options))
         if comm.size > 1 and validation_split:
             if sharded:
                 raise ValidationError("validation_split: not with sharded=True (each rank holds other rows); "

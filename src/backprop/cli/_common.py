@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import ValidationError
+from ..io.paths import check_output_file
 from ..train import Callback, PrintProgress
 
 __all__ = [
@@ -99,7 +100,9 @@ def parse_spec(text: str, option: str) -> tuple[str, dict[str, Any]]:
 
 
 def check_output_path(path: str, option: str) -> str:
-    """Refuse, before any work is done, an output file whose directory is missing or unwritable."""
+    """Refuse, before any work is done, an output file whose directory is missing or unwritable, or that
+    is a directory, a device, a FIFO or a socket (only a regular file or nothing is replaced)."""
+    check_output_file(path, option)
     if os.path.isdir(path):
         raise ValidationError(f"{option}: expected a file name, received the directory {path!r}")
     directory = os.path.dirname(os.path.abspath(path))

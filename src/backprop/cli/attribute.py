@@ -12,8 +12,9 @@ import numpy as np
 from .. import io as model_io
 from ..attribute import METHODS, OUTPUTS, RULES, attribute, importance
 from ..core.validation import ValidationError
-from ._common import check_output_path, describe_network, make_parser
+from ._common import describe_network, make_parser
 from ._data import data_names, load_data
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop attribute model.npz data.csv                       # integrated gradients, ranked summary
@@ -59,19 +60,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _check_args(args: argparse.Namespace) -> None:
-    if args.out is not None:
-        check_output_path(args.out, "--out")
-        for option, path in (("MODEL", args.model), ("DATA", args.data)):
-            if _same_file(args.out, path) or os.path.abspath(args.out) == os.path.abspath(path):
-                raise ValidationError(f"--out: {args.out!r} is the {option} input file; choose another file name")
+    check_command_paths(args, models=("model",), data=("data",), outputs=("out",))  # --out is no input
     if args.plot is not None and os.path.exists(args.plot) and not os.path.isdir(args.plot):
         raise ValidationError(f"--plot: expected a directory, received the file {args.plot!r}")
     if args.steps < 1:

@@ -13,6 +13,7 @@ from ..data import planar_flower
 from ..model import Network
 from ..shallow import initialize_parameters
 from ..train.callbacks import Callback
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop demo
@@ -39,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, outputs=() if args.no_plot else ("plot_out",))
     iterations = check_int(args.iterations, "--iterations")
     learning_rate = check_positive_float(args.learning_rate, "--learning-rate")
     n_h = check_int(args.hidden, "--hidden")

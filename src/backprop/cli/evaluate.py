@@ -12,6 +12,7 @@ from .. import metrics
 from ._common import check_output_path, describe_network, fmt, make_parser
 from ._data import data_names, load_data, model_targets
 from ._tables import is_table_file, model_table_data
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop evaluate model.npz moons
@@ -45,6 +46,7 @@ def evaluate(net, classes, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, models=("model",), data=("data",))
     if args.plot is not None:
         check_output_path(args.plot, "--plot")
         from ..plot import _pyplot

@@ -17,6 +17,7 @@ from ..explanation import course_network, explain
 from ..model import Network
 from ._common import make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop explain                                  # the course's 2 -> 4 tanh -> 1 sigmoid on the flower data
@@ -72,6 +73,7 @@ def _loss_and_targets(args: argparse.Namespace, data) -> tuple[str, str, np.ndar
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, data=("data",), positional=())
     precision = None if args.precision is None else check_int(args.precision, "--precision", minimum=0)
     eps = check_positive_float(args.eps, "--eps")
     seed = check_int(args.seed, "--seed", minimum=0)

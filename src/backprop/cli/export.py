@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 
-from ._common import check_output_path, make_parser
+from ._common import make_parser
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop export model.npz --onnx model.onnx
@@ -38,20 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _same_file(a: str, b: str) -> bool:
-    if os.path.exists(a) and os.path.exists(b):
-        return os.path.samefile(a, b)
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
-
-
 def run(args: argparse.Namespace) -> int:
     from ..export.onnx import ONNXExportWarning, to_onnx
 
-    check_output_path(args.onnx, "--onnx")
-    if _same_file(args.model, args.onnx):
-        raise ValueError(f"--onnx: {args.onnx!r} is the input model file; choose another output path")
-    if not os.path.exists(args.model):
-        raise FileNotFoundError(f"model: no such model file: {args.model!r}")
+    check_command_paths(args, models=("model",), outputs=("onnx",))  # a readable model; --onnx is not it
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ONNXExportWarning)
         proto = to_onnx(args.model, args.onnx, dtype=args.dtype, opset=args.opset)

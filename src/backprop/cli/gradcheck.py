@@ -18,6 +18,7 @@ from ..core.validation import (
 from ..model import Network
 from ._common import describe_network, make_parser, parse_hidden_layers
 from ._data import data_names, label_codes, load_data, model_targets
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop gradcheck                                   # a fresh 2 -> 4 tanh -> 1 sigmoid net on the flower data
@@ -76,6 +77,7 @@ def _fresh_network(args: argparse.Namespace, data) -> tuple[Network, np.ndarray,
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, models=("model",), data=("data",), positional=("model",))
     examples = check_int(args.examples, "--examples")
     eps = check_positive_float(args.eps, "--eps")
     tolerance = check_positive_float(args.tolerance, "--tolerance")

@@ -7,6 +7,7 @@ import json
 
 from .. import io as model_io
 from ._common import describe_network, make_parser
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop info model.npz
@@ -30,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_command_paths(args, models=("model",))
     model = model_io.read_model(args.model)
     net, config = model.net, model.config
     print(f"file: {args.model} ({config['format']} version {config['version']}, {config['kind']}, {config['library']})")

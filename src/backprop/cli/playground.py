@@ -7,6 +7,8 @@ import errno
 import sys
 import threading
 
+from ._paths import check_command_paths
+
 EXAMPLES = """examples:
   backprop playground                      # opens http://127.0.0.1:8000/ in your browser
   backprop playground --port 8080 --no-browser
@@ -41,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port: expected a port in [0, 65535], received {args.port}")
+    check_command_paths(args, data=("data",), positional=())  # a regular, readable file (no FIFO)
     csv = None
     if args.data:
         with open(args.data, encoding="utf-8-sig") as f:

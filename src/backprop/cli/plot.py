@@ -8,6 +8,7 @@ import os
 from .. import io as model_io
 from ._common import describe_network, make_parser
 from ._data import data_names, load_data, model_targets
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop plot model.npz --out plots/              # learning curves, gradient norms, decision boundary
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import plot
 
     plot._pyplot()  # fail early, with the extra's name, when matplotlib is missing
+    check_command_paths(args, models=("model",), data=("data",), directories=("out",), positional=("model",))
     model = model_io.read_model(args.model)
     net, meta = model.net, model.metadata
     os.makedirs(args.out, exist_ok=True)

@@ -11,9 +11,12 @@ import sys
 import numpy as np
 
 from .. import io as model_io
-from ._common import check_output_path, make_parser
+from ..io.atomic import write_output
+from ..io.paths import is_stream
+from ._common import make_parser
 from ._data import data_names, load_data, predicted_labels
 from ._tables import is_table_file, model_table_data
+from ._paths import check_command_paths
 
 EXAMPLES = """examples:
   backprop predict model.npz new.csv                      # CSV on stdout
@@ -40,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target", help="the target column to leave out (name or index)")
     p.add_argument("--delimiter", help="the CSV delimiter (default: sniffed among , ; tab |)")
     p.add_argument("--proba", action="store_true", help="add one probability column per class")
-    p.add_argument("--out", help="write the CSV here (atomically) instead of to stdout")
+    p.add_argument("--out", help="write the CSV here (atomically) instead of to stdout; '-', /dev/stdout or a pipe "
+                   "are streamed")
     p.add_argument("--samples", type=int, help="number of examples of a built-in data set")
     p.add_argument("--data-seed", type=int, help="seed of a built-in data set (default: its canonical one)")
     p.set_defaults(run=run)
@@ -76,8 +80,7 @@ def _rows(net, classes, X: np.ndarray, proba: bool) -> tuple[list[str], list[lis
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out is not None:
-        check_output_path(args.out, "--out")
+    check_command_paths(args, models=("model",), data=("data",), outputs=("out",), streams=("out",))
     model = model_io.read_model(args.model)
     net = model.net
     if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
@@ -95,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(buffer.getvalue())
         return 0
     text = buffer.getvalue().encode("utf-8")
+    if is_stream(args.out):  # '-', /dev/stdout, a pipe, a device: streamed, and nothing else printed there
+        write_output(args.out, lambda handle: handle.write(text), "--out")
+        return 0
     model_io.atomic_write(args.out, lambda handle: handle.write(text))
     print(f"{len(body)} predictions written to {os.path.abspath(args.out)}")
     return 0

@@ -35,11 +35,13 @@ from ..distributed import (
 )
 from ..distributed.comm import launched_rank, launched_size
 from ..io import SaveCheckpoints
+from ..io.training_state import check_resume_options
 from ..model import Network
 from ..optim import get_optimizer, get_schedule
 from ..train import Callback, GradientNorms, History, LocalComm, Trainer, TrainingData, diagnostics
 from ..train.evaluation import evaluate as evaluate_loss
 from . import _tables
+from ..train.agreement import check_agreement
 from ._common import (
     check_output_path,
     describe_network,
@@ -53,6 +55,7 @@ from ._common import (
 )
 from ._data import Data, data_names, label_codes, load_data
 from ._output import bounded_history, kept_epochs
+from ._paths import check_train_paths
 
 EXAMPLES = """examples:
   backprop train moons --layers 16,16 --epochs 200 --out moons.npz
@@ -160,6 +163,7 @@ _HISTORY_LIMIT = 2000  # epochs of history a model file keeps without --full-his
 def _checked_resume_options(opts: dict[str, Any], path: str) -> dict[str, Any]:
     """A checkpoint's stored options, with the text ones checked for type (the numeric ones are
     checked where they are used); a file edited by hand must fail with one clear line."""
+    check_resume_options(opts, path)  # numbers where numbers belong, in range
     for key in _TEXT_OPTIONS:
         value = opts.get(key)
         if value is not None and not isinstance(value, str):
@@ -314,6 +318,7 @@ def run(args: argparse.Namespace) -> int:
 def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
     """The options (from the command line, or the checkpoint's), the checkpoint's state and this rank's data."""
     comm = job.comm
+    check_train_paths(args)  # no output is an input; every output writable, every input a regular file
     if args.resume:
         job.net, job.state = model_io.load_checkpoint(args.resume)
         meta = job.net.metadata_
@@ -384,6 +389,8 @@ def _hold_out_test(job: _Run) -> None:
 def _share_data_facts(job: _Run) -> None:
     """With --shard, what needs every rank's rows: the classes, the number of examples, the scaler (collective)."""
     data = job.data
+    check_agreement(job.comm, {"features": data.X.shape[1], "rows": None if job.sharded else
+                               data.X.shape[0], "task": job.task, "epochs": job.epochs, "options": job.opts}, "train")
     if job.task == "classification":
         job.classes = data.classes
         if job.classes is None:  # integer labels (a shard may lack some), or numbers asked to be classes

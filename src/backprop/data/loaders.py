@@ -12,7 +12,6 @@ import csv
 import math
 import os
 import sys
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from backprop.core.validation import (
     describe,
 )
 
+from ..io.archive import read_npz
+from ..io.paths import check_input_file
 from ._common import check_float_dtype, split_counts
 
 __all__ = ["LoadedData", "Dataset", "load_csv", "load_npz"]
@@ -77,16 +78,7 @@ Dataset = LoadedData  # the name before 0.x (backprop.train has its own Training
 
 
 def _check_path(path: Any, name: str = "path") -> str:
-    if isinstance(path, (bool, int)) or not isinstance(path, (str, os.PathLike)):
-        raise InputTypeError(f"{name}: expected a file path (str or os.PathLike), received {describe(path)}")
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        raise InputTypeError(f"{name}: expected a text path, received {describe(path)}")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{name}: no such file: {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{name}: expected a file, received the directory {path!r}")
-    return path
+    return check_input_file(path, name)  # a regular file: never a FIFO (open would block) or /dev/zero
 
 
 def _check_shard(shard: Any) -> tuple[int, int] | None:
@@ -421,20 +413,6 @@ def load_csv(
     return LoadedData(X=X, y=y, feature_names=names, target_name=layout.names[layout.target], classes=classes)
 
 
-def _archive_array(archive: Any, key: Any, name: str, path: str) -> np.ndarray:
-    if not isinstance(key, str):
-        raise InputTypeError(f"{name}: expected the name of an array (str), received {describe(key)}")
-    if key not in archive.files:
-        raise ValidationError(f"{name}: expected one of the arrays {archive.files} in {path!r}, received {key!r}")
-    try:
-        return archive[key]
-    except ValueError as exc:  # object arrays need pickle, which we refuse
-        raise InputTypeError(
-            f"{name}: the array {key!r} in {path!r} is stored as pickled Python objects, "
-            f"which are refused for safety ({exc}); save numeric or string arrays instead"
-        ) from None
-
-
 def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> LoadedData:
     """Load features and targets from an ``.npz`` archive (as written by ``np.savez``).
 
@@ -449,19 +427,8 @@ def load_npz(path: PathLike, x_key: str = "X", y_key: str = "y") -> LoadedData:
     ``target_name == y_key``.
     """
     path = _check_path(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise ValidationError(f"path: {path!r} could not be loaded without pickle ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValidationError(f"path: {path!r} is not a readable .npz archive ({exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValidationError(
-            f"path: expected an .npz archive (np.savez) in {path!r}, received a single .npy array"
-        )
-    with archive:
-        X_raw = _archive_array(archive, x_key, "x_key", path)
-        y_raw = _archive_array(archive, y_key, "y_key", path)
+    arrays = read_npz(path, {"x_key": x_key, "y_key": y_key})  # the model loader's checks: no pickle, sizes bounded
+    X_raw, y_raw = arrays["x_key"], arrays["y_key"]
 
     X = as_float_matrix(X_raw, f"x_key ({x_key!r} in {path!r})")
     y_name = f"y_key ({y_key!r} in {path!r})"

@@ -79,17 +79,26 @@ class MPIComm:
     comm : mpi4py.MPI.Comm or None
         The communicator to wrap; ``None``: ``MPI.COMM_WORLD``.
 
+    fail_fast : bool
+        With several processes, install :func:`~backprop.distributed.install_excepthook`
+        (as :func:`get_comm` does): an uncaught exception on any rank prints it and aborts
+        the whole job instead of leaving the other ranks waiting forever.
+
     Every rank gets bitwise the same sums from ``allreduce_`` with the reduction
     algorithms of MPICH and Open MPI (they combine the parts in one fixed order), which is
     what keeps the parameters identical on every rank; :func:`same_on_all_ranks` checks it.
     """
 
-    def __init__(self, comm: Any = None):
+    def __init__(self, comm: Any = None, *, fail_fast: bool = True):
         MPI = import_mpi()
         self.MPI = MPI
         self.comm = MPI.COMM_WORLD if comm is None else comm
         self.rank = int(self.comm.Get_rank())
         self.size = int(self.comm.Get_size())
+        if fail_fast and self.size > 1:  # an uncaught exception on one rank must end the job, not hang it
+            from .failure import install_excepthook
+
+            install_excepthook(self)
 
     def allreduce_(self, buffer: np.ndarray) -> None:
         """Replace ``buffer`` by its element-wise sum over all ranks (``MPI_Allreduce`` in place)."""
@@ -103,6 +112,18 @@ class MPIComm:
         """Wait until every rank gets here."""
         self.comm.Barrier()
 
+    def wait_for_all(self, timeout: float = 10.0) -> bool:
+        """Wait until every rank gets here, or ``timeout`` seconds: False then (a non-blocking barrier, polled)."""
+        import time
+
+        request = self.comm.Ibarrier()
+        deadline = time.monotonic() + timeout
+        while not request.Test():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)
+        return True
+
     def abort(self, code: int = 1) -> None:
         """End every process of the job now with exit status ``code`` (``MPI_Abort``); never returns.
 
@@ -115,11 +136,53 @@ class MPIComm:
                 stream.flush()
             except Exception:  # noqa: BLE001, S112 - exiting matters more than a last line
                 continue
+        drain_output()  # the launcher has read our last lines before it ends the job
         self.comm.Abort(code)
         os._exit(code)
 
     def __repr__(self) -> str:
         return f"MPIComm(rank={self.rank}, size={self.size})"
+
+
+def drain_output(timeout: float = 5.0, fds: tuple[int, ...] = (1, 2)) -> bool:
+    """Wait (at most ``timeout`` s) until the launcher has read what this process wrote to stdout and stderr.
+
+    Under mpiexec they are pipes (or sockets) to the launcher's proxy; ``MPI_Abort`` ends the
+    job at once, and bytes still in a pipe are lost with it (under load the proxy may not
+    have run since the error was written). The number of unread bytes is asked with
+    ``FIONREAD`` (pipes) or ``TIOCOUTQ`` (sockets) every 5 ms. ``fds``: the file descriptors
+    to wait for. Returns True when drained (or nothing to wait for: a terminal, a file, no
+    such ioctl on this system), False after ``timeout``.
+    """
+    try:
+        import array
+        import fcntl
+        import stat
+        import termios
+        import time
+    except ImportError:  # not POSIX
+        return True
+    deadline = time.monotonic() + timeout
+    for fd in fds:
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        request = termios.FIONREAD if stat.S_ISFIFO(mode) else getattr(termios, "TIOCOUTQ", None) if stat.S_ISSOCK(mode) else None
+        if request is None:
+            continue
+        while True:
+            pending = array.array("i", [0])
+            try:
+                fcntl.ioctl(fd, request, pending, True)
+            except OSError:
+                break
+            if pending[0] <= 0:
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+    return True
 
 
 def _contiguous(buffer: Any) -> np.ndarray:
@@ -162,7 +225,7 @@ def get_comm(mpi: bool | None = None, *, fail_fast: bool = True) -> Communicator
     launched = launched_size()
     if mpi is None and launched == 1:
         return LocalComm()
-    comm = _world = _world or MPIComm()
+    comm = _world = _world or MPIComm(fail_fast=fail_fast)
     if comm.size == 1 and launched > 1:
         warnings.warn(
             f"the launcher started {launched} processes but MPI sees only this one: mpi4py is probably built "

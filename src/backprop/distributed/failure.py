@@ -34,6 +34,16 @@ def _report(comm: Any, exc_type: type, exc: BaseException, tb: Any, full: bool =
         pass
 
 
+def _abort(comm: Any, exc: BaseException, code: int) -> None:
+    """Abort the job; when every rank fails alike at this point (``exc.collective``), first let each print."""
+    if getattr(exc, "collective", False) and hasattr(comm, "wait_for_all"):
+        try:
+            comm.wait_for_all(timeout=10.0)
+        except Exception:  # noqa: BLE001, S110 - aborting matters more
+            pass
+    comm.abort(code)
+
+
 def install_excepthook(comm: Communicator) -> None:
     """Make an uncaught exception on any rank print its traceback (prefixed with the rank) and abort the job.
 
@@ -48,7 +58,7 @@ def install_excepthook(comm: Communicator) -> None:
 
     def hook(exc_type: type, exc: BaseException, tb: Any) -> None:
         _report(comm, exc_type, exc, tb)
-        comm.abort(1)
+        _abort(comm, exc, 1)
 
     hook._backprop_comm = comm  # type: ignore[attr-defined]
     sys.excepthook = hook
@@ -75,5 +85,5 @@ def abort_on_error(comm: Communicator, *, traceback: bool = True) -> Iterator[Co
     except BaseException as exc:
         if comm.size > 1 and hasattr(comm, "abort"):
             _report(comm, type(exc), exc, exc.__traceback__, traceback)
-            comm.abort(1)
+            _abort(comm, exc, 1)
         raise

@@ -15,6 +15,7 @@ from ..core.validation import InputTypeError, as_float_matrix, describe
 from ..data.loaders import LoadedData
 from ..data.loaders import load_csv, load_npz
 from ..data.preprocessing import StandardScaler
+from ..train.agreement import check_agreement
 from ..train.callbacks import Callback
 from ..train.comm import Communicator
 from .comm import get_comm
@@ -92,6 +93,7 @@ def fit_scaler(X: Any, comm: Communicator | None = None) -> StandardScaler:
     if comm.size == 1:
         return StandardScaler().fit(X)
     X64 = as_float_matrix(X, "X", dtype=np.float64) if len(X) else np.zeros((0, np.shape(X)[1]))
+    check_agreement(comm, {"features (columns of X)": X64.shape[1]}, "fit_scaler")  # else MPI fails unreadably
     sums = np.append(X64.sum(axis=0), X64.shape[0])
     comm.allreduce_(sums)
     m = sums[-1]

@@ -150,7 +150,7 @@ def _source(model: Any) -> _Source:
         return _Source(
             model.net, "checkpoint" if kind == "checkpoint" else "model file", _as_list(model.classes),
             model.feature_names, model.target_name, dict(model.metadata or {}),
-            extra_config=sorted(set(model.config) - _KNOWN_CONFIG),
+            extra_config=sorted(k for k in set(model.config) - _KNOWN_CONFIG if model.config[k] is not None),
         )
     if isinstance(model, _CoreNetwork):
         extra = sorted(k for k, v in vars(model).items()

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.validation import BackpropError, InputTypeError, describe
 from .atomic import PathLike
+from .paths import open_input
 
 __all__ = ["MAX_CONFIG_BYTES", "MAX_NPY_HEADER", "ModelFileError", "read_archive"]
 
@@ -202,9 +203,7 @@ def read_archive(
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"path: no such model file: {path!r}")
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"path: expected a model file, received the directory {path!r}")
-    with open(path, "rb") as handle:
+    with open_input(path, "path", "a model file") as handle:  # a FIFO or /dev/zero is refused, never read
         try:
             archive = zipfile.ZipFile(handle)
         except _ARCHIVE_ERRORS as exc:
@@ -238,3 +237,92 @@ def read_archive(
         if _sha256(array) != digest:
             raise _fail(path, f"member '{name}.npy': SHA-256 mismatch, the file is corrupted")
     return config, arrays
+
+
+# --------------------------------------------------------------------------- data archives (np.savez)
+
+
+def _sniff(handle: Any) -> str:
+    """What a file that is not a zip archive looks like, from its first bytes."""
+    handle.seek(0)
+    head = handle.read(512)
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"\x93NUMPY"):
+        return "it is a single .npy array (np.save), not an .npz archive (np.savez)"
+    if head.startswith(b"PK"):
+        return "it starts like a zip archive but is truncated or damaged"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "it is neither a zip archive nor text"
+    first = text.splitlines()[0][:60] if text.strip() else ""
+    return f"it is text (starting {first!r}): a CSV renamed .npz? Name it .csv"
+
+
+def read_npz(path: PathLike, keys: dict[str, Any], name: str = "path") -> dict[str, np.ndarray]:
+    """The arrays ``keys`` names (argument name -> array name) of a data ``.npz`` (np.savez or
+    np.savez_compressed), read with the model loader's checks.
+
+    The file must be a regular file (never a FIFO or a device), a zip archive whose members
+    are ``.npy`` arrays; each wanted array's header is read first (at most
+    :data:`MAX_NPY_HEADER` bytes) and must declare a numeric or string dtype (never Python
+    objects: no pickle), a size its member actually holds (a truncated or forged array is
+    refused before numpy allocates it) and one this machine's memory can hold. Every problem
+    raises ValidationError naming the file and what is wrong with it (InputTypeError for an
+    array of Python objects or a key that is not a string).
+    """
+    from ..core.validation import ValidationError, check_memory
+
+    for argument, key in keys.items():
+        if not isinstance(key, str):
+            raise InputTypeError(f"{argument}: expected the name of an array (str), received {describe(key)}")
+    with open_input(path, name, "an .npz file") as handle:
+        path = os.fspath(path)
+        on_disk = os.fstat(handle.fileno()).st_size
+        try:
+            archive = zipfile.ZipFile(handle)
+        except _ARCHIVE_ERRORS:
+            raise ValidationError(f"{name}: {path!r} is not a readable .npz archive: {_sniff(handle)}") from None
+        with archive:
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
+            if len(set(names)) != len(names):
+                raise ValidationError(f"{name}: {path!r} holds duplicate member names (a damaged or forged archive)")
+            available = sorted(n[:-4] for n in names if n.endswith(".npy"))
+            by_name = {info.filename: info for info in infos}
+            out: dict[str, np.ndarray] = {}
+            for argument, key in keys.items():
+                info = by_name.get(f"{key}.npy")
+                if info is None:
+                    raise ValidationError(f"{argument}: expected one of the arrays {available} in {path!r}, received {key!r}")
+                where = f"{argument}: the array {key!r} in {name} {path!r}"
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise ValidationError(f"{where} is compressed with zip method {info.compress_type}; "
+                                          "np.savez and np.savez_compressed write methods 0 and 8")
+                if info.header_offset + info.compress_size > on_disk or (
+                        info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size):
+                    raise ValidationError(f"{where} declares {info.compress_size} bytes at offset {info.header_offset}, "
+                                          f"beyond the end of the {on_disk}-byte file (truncated)")
+                try:
+                    shape, dtype, header = _npy_header(archive, info, path)
+                except ModelFileError:
+                    raise ValidationError(f"{where} is not a valid .npy array (truncated or damaged)") from None
+                if dtype.hasobject or dtype.kind in "OV":
+                    raise InputTypeError(f"{where} holds Python objects (dtype {dtype}), which could only be read with "
+                                         "pickle and are refused for safety; save numeric or string arrays instead")
+                nbytes = math.prod(shape) * dtype.itemsize
+                check_memory(nbytes, name, f"the array {key!r} in {path!r} (shape {shape}, dtype {dtype})")
+                if header + nbytes != info.file_size:
+                    raise ValidationError(f"{where}: its header declares shape {shape} and dtype {dtype} ({nbytes} bytes), "
+                                          f"the archive holds {info.file_size - header} bytes of data (truncated or damaged)")
+                try:
+                    with archive.open(info) as member:
+                        array = np.lib.format.read_array(member, allow_pickle=False)
+                except _ARCHIVE_ERRORS as exc:
+                    raise ValidationError(f"{where} could not be read, the file is damaged ({exc})") from None
+                if array.shape != shape or array.dtype != dtype:
+                    raise ValidationError(f"{where} is damaged: read shape {array.shape} dtype {array.dtype}, "
+                                          f"its header declares {shape} {dtype}")
+                out[argument] = array
+    return out

@@ -19,7 +19,8 @@ from ..core.network import Engine
 from ..core.validation import InputTypeError, describe
 from .archive import _little_endian, _write_archive, read_archive
 from .atomic import PathLike, atomic_write
-from .schema import decode_state, expected_arrays, model_config, validate_config
+from .schema import expected_arrays, model_config, validate_config
+from .training_state import read_state
 
 __all__ = ["ModelFile", "load", "read_config", "read_model", "save", "use_network_class"]
 
@@ -111,7 +112,7 @@ def read_model(path: PathLike) -> ModelFile:
     classes = None if config["classes"] is None else np.array(config["classes"])
     state = None
     if config["kind"] == "checkpoint":
-        state = decode_state(config["state"], arrays, os.fspath(path))
+        state = read_state(config["state"], arrays, os.fspath(path), config["n_params"])  # every field checked
     preprocessor = None
     if config.get("preprocessing") is not None:
         from ..data.tabular import TablePreprocessor

@@ -57,6 +57,7 @@ from .batches import BatchBuffers
 from .callbacks import Callback
 from .comm import Communicator, LocalComm
 from .data import Dataset, TrainingData, prepare_validation, rows_of
+from .divergence import explain_divergence
 from .evaluation import count_correct, evaluate
 from .history import History
 from .stopping import EarlyStopping, StopFlag
@@ -191,7 +192,10 @@ class Trainer:
         rows = self._local_rows(idx, data)
         A0, Y, w = self.buffers.batch(data, rows)
         cost = self._cost_and_gradient(A0, Y, w, batch_total, rows_of(data.labels, rows))
-        self._update(cost)
+        try:
+            self._update(cost)
+        except DivergenceError as exc:  # at the first step, name the data or λ, not the learning rate
+            raise explain_divergence(exc, self, data, cost) from None
         return cost, float(self._reduced[-1]), batch_total
 
     def _cost_and_gradient(self, A0, Y, w, batch_total: float, labels) -> float:
