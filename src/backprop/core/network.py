@@ -304,16 +304,12 @@ class Engine:
     def input_gradient_columns(self, cache: Cache, dZ_L: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Backpropagation carried one step past ``dW[1]``, to the input: ``dA[0] = W[1]ᵀ dZ[1]``.
 
-        ``dZ_L`` (n_L, m) is the output error that step 1 of :meth:`backward_columns` would
-        compute from the loss; pass any seed instead (for output k of column i: the unit
-        vector e_k for the logit ``Z[L]``, or ``g.backward(e_k, Z[L], A[L])`` for the output
-        ``A[L]``). Step 3, ``dZ[l-1] = W[l]ᵀ dZ[l] ⊙ g'(Z[l-1])``, then runs down to layer 1
-        as in :meth:`backward_columns` (without forming dW, db), and the result (n_0, m)
-        holds column i's ``∂⟨dZ_L[:, i], Z[L][:, i]⟩ / ∂A[0][:, i]``. Writes into ``out``
-        when given; overwrites the cache's ``dZ`` and ``dA`` buffers.
+        ``dZ_L`` (n_L, m) replaces step 1's output error by any seed (for output k of column i: e_k for
+        the logit ``Z[L]``, ``g.backward(e_k, Z[L], A[L])`` for ``A[L]``); step 3 then runs down to layer 1
+        as in :meth:`backward_columns` (no dW, db). Column i of the result (n_0, m), written into ``out``
+        when given, is ``∂⟨dZ_L[:, i], Z[L][:, i]⟩ / ∂A[0][:, i]``. Overwrites the cache's dZ and dA buffers.
         """
-        L = self._L
-        W, g, Z, G, dZ = self.weights, self.activations, cache.Z, cache.G, cache.dZ
+        L, W, g, Z, G, dZ = self._L, self.weights, self.activations, cache.Z, cache.G, cache.dZ
         if dZ_L is not dZ[L]:
             np.copyto(dZ[L], dZ_L)
         for l in range(L, 1, -1):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .onnx import _INSTALL, _Builder, _check_activations, _forward, _head, _label_array
+from ._onnx_ops import _INSTALL, _Builder, _check_activations, _forward, _head, _label_array
 
 _registered = False
 

@@ -12,7 +12,6 @@ layer"): layer l = 1 … L has ``W[l]`` (n_l, n_{l-1}), ``b[l]`` (n_l, 1),
 
 from __future__ import annotations
 
-import base64
 import math
 import threading
 import time
@@ -20,117 +19,25 @@ from typing import Any
 
 import numpy as np
 
-from ..core.activations import ACTIVATIONS
 from ..core.network import Network
 from ..core.validation import DivergenceError, ValidationError
 from ..data import train_test_split
-from ..optim import OPTIMIZERS, get_optimizer
+from ..optim import get_optimizer
+from .config import (
+    DEFAULT_CONFIG,
+    HIDDEN_ACTIVATIONS,
+    INITS,
+    LIMITS,
+    LOSSES_BY_TASK,
+    OPTIMIZER_NAMES,
+    _num,
+    normalize_config,
+)
 from .datasets import DATASETS, CsvData, builtin_dataset, parse_csv
+from .pictures import heatmaps
+from .stepthrough import stepthrough_action
 
 __all__ = ["Session", "DEFAULT_CONFIG", "normalize_config", "LIMITS", "parse_csv"]
-
-LIMITS = {"hidden_layers": 12, "units": 64, "points": 2000, "speed": 500}
-HIDDEN_ACTIVATIONS = [name for name in ACTIVATIONS if name != "softmax"]
-LOSSES_BY_TASK = {
-    "binary": ["binary_crossentropy", "categorical_crossentropy", "mse"],
-    "multiclass": ["categorical_crossentropy", "mse"],
-    "regression": ["mse", "mae", "huber"],
-}
-OPTIMIZER_NAMES = list(OPTIMIZERS)
-INITS = ["course", "auto", "glorot_uniform", "he_normal"]
-
-# The course's network on the course's data: 2 -> 4 tanh -> 1 sigmoid, cross-entropy,
-# full-batch gradient descent at 1.2, weights 0.01·randn drawn after np.random.seed(2).
-DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": "flower",
-    "noise": 0.2,
-    "points": 400,
-    "test_split": 0.2,
-    "data_seed": 1,
-    "hidden": [4],
-    "activations": ["tanh"],
-    "loss": "binary_crossentropy",
-    "optimizer": "sgd",
-    "learning_rate": 1.2,
-    "batch_size": 0,  # 0: the whole training set (full-batch gradient descent)
-    "l2": 0.0,
-    "dropout": 0.0,
-    "init": "course",
-    "seed": 2,
-    "speed": 10,  # epochs per frame while playing
-}
-
-
-def _num(value: Any, name: str, low: float, high: float, integer: bool = False) -> float | int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{name}: expected a number, received {value!r}") from None
-    if not math.isfinite(number) or number < low or number > high:
-        raise ValidationError(f"{name}: expected a number in [{low}, {high}], received {value!r}")
-    if integer:
-        if number != int(number):
-            raise ValidationError(f"{name}: expected an integer, received {value!r}")
-        return int(number)
-    return number
-
-
-def normalize_config(raw: dict[str, Any], csv_loaded: bool = False) -> dict[str, Any]:
-    """A complete, validated configuration from ``raw`` (missing keys from the preset)."""
-    if not isinstance(raw, dict):
-        raise ValidationError(f"config: expected a JSON object, received {type(raw).__name__}")
-    unknown = set(raw) - set(DEFAULT_CONFIG) - {"x_column", "y_column", "target"}
-    if unknown:
-        raise ValidationError(f"config: unknown keys {sorted(unknown)}; expected some of {sorted(DEFAULT_CONFIG)}")
-    cfg = dict(DEFAULT_CONFIG)
-    cfg.update({k: v for k, v in raw.items() if v is not None})
-    names = list(DATASETS) + (["csv"] if csv_loaded else [])
-    if cfg["dataset"] not in names:
-        raise ValidationError(f"dataset: expected one of {names}, received {cfg['dataset']!r}")
-    cfg["noise"] = _num(cfg["noise"], "noise", 0.0, 5.0)
-    cfg["points"] = _num(cfg["points"], "points", 10, LIMITS["points"], integer=True)
-    cfg["test_split"] = _num(cfg["test_split"], "test_split", 0.05, 0.9)
-    cfg["data_seed"] = _num(cfg["data_seed"], "data_seed", 0, 2**31 - 1, integer=True)
-    cfg["seed"] = _num(cfg["seed"], "seed", 0, 2**31 - 1, integer=True)
-    for key in ("x_column", "y_column"):
-        if key in cfg:
-            cfg[key] = _num(cfg[key], key, 0, 10_000, integer=True)
-    hidden = cfg["hidden"]
-    if isinstance(hidden, str):
-        hidden = [h for h in hidden.split(",") if h.strip()]
-    if not isinstance(hidden, (list, tuple)) or len(hidden) > LIMITS["hidden_layers"]:
-        raise ValidationError(f"hidden: expected a list of at most {LIMITS['hidden_layers']} layer sizes, received {hidden!r}")
-    cfg["hidden"] = [_num(h, f"hidden[{k}]", 1, LIMITS["units"], integer=True) for k, h in enumerate(hidden)]
-    acts = cfg["activations"]
-    if isinstance(acts, str):
-        acts = [a for a in acts.split(",") if a.strip()]
-    acts = list(acts)[: len(cfg["hidden"])]
-    acts += [acts[-1] if acts else "tanh"] * (len(cfg["hidden"]) - len(acts))
-    for k, a in enumerate(acts):
-        if a not in HIDDEN_ACTIVATIONS:
-            raise ValidationError(f"activations[{k}]: expected one of {HIDDEN_ACTIVATIONS}, received {a!r}")
-    cfg["activations"] = acts
-    if cfg["optimizer"] not in OPTIMIZER_NAMES:
-        raise ValidationError(f"optimizer: expected one of {OPTIMIZER_NAMES}, received {cfg['optimizer']!r}")
-    cfg["learning_rate"] = _num(cfg["learning_rate"], "learning_rate", 1e-12, 1e300)
-    if cfg["learning_rate"] <= 0:
-        raise ValidationError(f"learning_rate: expected a number > 0, received {cfg['learning_rate']!r}")
-    cfg["batch_size"] = _num(cfg["batch_size"], "batch_size", 0, 100_000, integer=True)
-    cfg["l2"] = _num(cfg["l2"], "l2", 0.0, 100.0)
-    cfg["dropout"] = _num(cfg["dropout"], "dropout", 0.0, 0.9)
-    if cfg["init"] not in INITS:
-        raise ValidationError(f"init: expected one of {INITS}, received {cfg['init']!r}")
-    cfg["speed"] = _num(cfg["speed"], "speed", 1, LIMITS["speed"], integer=True)
-    if not isinstance(cfg["loss"], str):
-        raise ValidationError(f"loss: expected a name, received {cfg['loss']!r}")
-    return cfg
-
-
-def _b64(values: np.ndarray, lo: float, hi: float) -> str:
-    """Values quantised to bytes over [lo, hi], base64: a heatmap costs one byte a pixel."""
-    span = hi - lo if hi > lo else 1.0
-    q = np.clip(np.rint((values - lo) * (255.0 / span)), 0, 255).astype(np.uint8)
-    return base64.b64encode(q.tobytes()).decode("ascii")
 
 
 def _finite(x: float) -> float | None:
@@ -518,54 +425,7 @@ class Session:
         The plane is the two plotted features; other features (a CSV with more columns) are
         held at their training mean (0 after standardization): the view is that slice.
         """
-        net = self.net
-        R = self.grid_resolution()
-        x0, x1, y0, y1 = self.extent
-        gx = np.linspace(x0, x1, R)
-        gy = np.linspace(y1, y0, R)  # row 0 is the top of the picture
-        xx, yy = np.meshgrid(gx, gy)
-        A0 = np.zeros((self.X_train.shape[1], R * R))
-        px, py = self.plot_columns
-        A0[px] = xx.ravel()
-        A0[py] = yy.ravel()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            cache = net.forward_columns(A0, self._cache_eval(R * R))
-        # Every unit of every layer at once: one byte a pixel over [−r, r], r = its largest |a|.
-        rows = np.concatenate([cache.A[l] for l in range(1, net.n_layers + 1)])
-        if not np.isfinite(rows).all():
-            rows = np.nan_to_num(rows, nan=0.0, posinf=1e6, neginf=-1e6)
-        radius = np.abs(rows).max(axis=1)
-        radius[radius == 0] = 1.0
-        q = np.rint((rows / radius[:, None] + 1.0) * 127.5).astype(np.uint8)
-        neurons, at = [], 0
-        for l in range(1, net.n_layers + 1):
-            n = net.layer_sizes[l]
-            neurons.append([{"lo": -float(radius[at + i]), "hi": float(radius[at + i]),
-                             "data": base64.b64encode(q[at + i].tobytes()).decode("ascii")} for i in range(n)])
-            at += n
-        out = rows[at - net.layer_sizes[-1]:]
-        if self.task == "regression":
-            lo, hi = float(out.min()), float(out.max())
-            ys = self.y_train
-            lo, hi = min(lo, float(ys.min())), max(hi, float(ys.max()))
-            output = {"kind": "regression", "lo": lo, "hi": hi, "data": _b64(out[0], lo, hi)}
-        elif out.shape[0] == 1:
-            output = {"kind": "binary", "data": _b64(out[0], 0.0, 1.0)}
-        elif self.task == "binary":
-            output = {"kind": "binary", "data": _b64(out[1], 0.0, 1.0)}
-        else:
-            output = {"kind": "multiclass", "classes": _b64(out.argmax(axis=0).astype(float), 0, 255),
-                      "confidence": _b64(out.max(axis=0), 0.0, 1.0)}
-        inputs = [{"lo": float(A0[k].min()), "hi": float(A0[k].max()),
-                   "data": _b64(A0[k], -max(abs(A0[k].min()), abs(A0[k].max()), 1e-9),
-                                max(abs(A0[k].min()), abs(A0[k].max()), 1e-9))}
-                  for k in range(A0.shape[0])]
-        for k, item in enumerate(inputs):
-            r = max(abs(item["lo"]), abs(item["hi"]), 1e-9)
-            item["lo"], item["hi"] = -r, r
-            if k not in (px, py):
-                item["constant"] = True
-        return {"resolution": R, "extent": self.extent, "output": output, "neurons": neurons, "inputs": inputs}
+        return heatmaps(self)
 
     def data_payload(self) -> dict[str, Any]:
         px, py = self.plot_columns
@@ -627,52 +487,7 @@ class Session:
     def stepthrough_action(self, action: str) -> None:
         """'start' a walk through one iteration, go to the 'next' phase, or 'stop'."""
         with self.lock:
-            if action == "stop":
-                self.stepthrough = None
-                return
-            if action not in ("start", "next"):
-                raise ValidationError(f"action: expected 'start', 'next' or 'stop', received {action!r}")
-            if self.diverged:
-                raise ValidationError("training diverged: press reset before stepping through")
-            L = self.net.n_layers
-            if action == "start" or self.stepthrough is None:
-                A0, Y, idx = self._next_batch()
-                try:
-                    cache, cost, g2 = self._forward_backward(A0, Y)
-                except DivergenceError as exc:
-                    self.diverged = self._diverged_message(exc)
-                    return
-                phases = [("forward", l) for l in range(1, L + 1)] + [("cost", L)]
-                phases += [("backward", l) for l in range(L, 0, -1)] + [("update", 0)]
-                self.stepthrough = {"phases": phases, "at": 0, "A0": A0, "Y": Y, "cache": cache, "cost": cost,
-                                    "g2": g2, "grad": self.grad.copy(), "idx": idx}
-                return
-            st = self.stepthrough
-            if st["phases"][st["at"]][0] == "update":
-                self.stepthrough = None
-                return
-            st["at"] += 1
-            if st["phases"][st["at"]][0] == "update":
-                # The update: the optimizer's step with the gradient computed at "start".
-                before = self.net.params.copy()
-                np.copyto(self.grad, st["grad"])
-                try:
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        self.optimizer.step(self.net.params, self.grad, self.config["learning_rate"], grad_sq_norm=st["g2"])
-                except DivergenceError as exc:
-                    self.diverged = self._diverged_message(exc)
-                    return
-                self.iteration += 1
-                self._pos += st["A0"].shape[1]
-                if self._pos >= self.X_train.shape[0]:
-                    self._pos = 0
-                    self.epoch += 1
-                self.last = {"A0": st["A0"], "Y": st["Y"], "idx": st["idx"], "cache": st["cache"],
-                             "grad": st["grad"], "cost": st["cost"], "before": before,
-                             "after": self.net.params.copy(), "iteration": self.iteration,
-                             "dropout": self.dropout is not None}
-                self._grad_norms()
-                self._record()
+            stepthrough_action(self, action)
 
     def _stepthrough_view(self) -> dict[str, Any] | None:
         st = self.stepthrough
