@@ -88,7 +88,7 @@ def test_refuses_to_overwrite_an_input_file(files):
         assert "Traceback" not in result.stderr
     assert (data.read_bytes(), model.read_bytes()) == before
     result = run_cli("attribute", model, data, "--out", os.path.relpath(data, tmp), cwd=tmp)  # the same file, relatively
-    assert result.returncode == 2 and "is the DATA input file" in result.stderr
+    assert result.returncode == 2 and "refusing to overwrite the input data" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -289,10 +289,10 @@ def test_checkpoint_puts_the_scaler_in_the_graph(standardized_run, dtype):
 
 def test_unknown_model_file_field_is_reported(tmp_path, monkeypatch):
     net = random_net([2, 2], ["softmax"], "categorical_crossentropy", "float64")
-    model = bio.ModelFile(net, config={"kind": "model", "format": "backprop-model", "preprocessing": {"impute": "median"}})
-    with pytest.warns(ONNXExportWarning, match=r"model-file field 'preprocessing'"):
+    model = bio.ModelFile(net, config={"kind": "model", "format": "backprop-model", "calibration": {"method": "platt"}})
+    with pytest.warns(ONNXExportWarning, match=r"model-file field 'calibration'"):
         proto = to_onnx(model)
-    assert "preprocessing" in props(proto)["backprop.not_in_graph"]
+    assert "calibration" in props(proto)["backprop.not_in_graph"]
 
 
 # --------------------------------------------------------------------------- errors

@@ -19,9 +19,9 @@ from .onnx import (
     MIN_OPSET,
     SUPPORTED_ACTIVATIONS,
     ONNXExportWarning,
-    register_skl2onnx,
     to_onnx,
 )
+from ._skl2onnx import register_skl2onnx
 
 __all__ = [
     "DEFAULT_OPSET",

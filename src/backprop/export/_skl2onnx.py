@@ -126,7 +126,16 @@ def _convert_regressor(scope: Any, operator: Any, container: Any) -> None:
     _head(g, net, a, None, {"variable": operator.outputs[0].full_name})
 
 
-def register() -> None:
+def register_skl2onnx() -> None:
+    """Register converters for NeuralNetClassifier and NeuralNetRegressor with skl2onnx.
+
+    Afterwards ``skl2onnx.to_onnx(pipeline, X[:1])`` converts a scikit-learn ``Pipeline``
+    (or the estimator alone) whose last step is one of them. Registration is explicit and
+    idempotent: call it once per process before converting. The classifier accepts
+    skl2onnx's classifier options (``zipmap``, ``nocl``, ``output_class_labels``); its raw
+    outputs are ``label`` and ``probabilities`` as in :func:`to_onnx`. The graph's dtype is
+    that of the converter's input (float64 input: float64 graph; anything else: float32).
+    """
     global _registered
     try:
         from skl2onnx import update_registered_converter

@@ -2,7 +2,7 @@
 
 :func:`to_onnx` turns a :class:`backprop.Network`, a fitted
 :class:`~backprop.sklearn.NeuralNetClassifier` / :class:`~backprop.sklearn.NeuralNetRegressor`,
-or a model file into an ``onnx.ModelProto``, in float32 or float64. :func:`register_skl2onnx`
+or a model file into an ``onnx.ModelProto``, in float32 or float64. :func:`backprop.export.register_skl2onnx`
 lets ``skl2onnx.to_onnx`` convert those estimators inside a scikit-learn ``Pipeline``.
 Needs ``pip install 'backprop-mlp[onnx]'``; onnx is imported only when an export runs.
 
@@ -79,7 +79,6 @@ __all__ = [
     "MIN_OPSET",
     "SUPPORTED_ACTIVATIONS",
     "ONNXExportWarning",
-    "register_skl2onnx",
     "to_onnx",
 ]
 
@@ -98,11 +97,12 @@ _INFORMATIONAL_METADATA = frozenset({
 _BULKY_METADATA = ("history", "gradient_norms")
 #: The config fields of a model file the exporter knows (anything else is reported as not in the graph).
 _KNOWN_CONFIG = frozenset({
+    "preprocessing",
     "format", "version", "kind", "library", "layer_sizes", "activations", "loss", "dtype", "n_params",
     "params_sha256", "classes", "feature_names", "target_name", "metadata", "state", "arrays",
 })
 #: The attributes a network carries besides its weights, all understood here.
-_KNOWN_NET_ATTRIBUTES = frozenset({"trainer_", "history_", "classes_", "feature_names_", "target_name_", "metadata_"})
+_KNOWN_NET_ATTRIBUTES = frozenset({"preprocessor_", "trainer_", "history_", "classes_", "feature_names_", "target_name_", "metadata_"})
 
 
 class ONNXExportWarning(UserWarning):
@@ -133,6 +133,7 @@ class _Source:
     metadata: dict[str, Any] = field(default_factory=dict)
     extra_config: list[str] = field(default_factory=list)  # model-file fields the exporter does not know
     extra_attributes: list[str] = field(default_factory=list)
+    table: dict[str, Any] | None = None  # the stored table preprocessing (TablePreprocessor.get_config())
 
 
 def _as_list(values: Any) -> list[Any] | None:
@@ -158,14 +159,16 @@ def _source(model: Any) -> _Source:
             model.net, "checkpoint" if kind == "checkpoint" else "model file", _as_list(model.classes),
             model.feature_names, model.target_name, dict(model.metadata or {}),
             extra_config=sorted(k for k in set(model.config) - _KNOWN_CONFIG if model.config[k] is not None),
+            table=model.config.get("preprocessing"),
         )
     if isinstance(model, _CoreNetwork):
         extra = sorted(k for k, v in vars(model).items()
                        if k.endswith("_") and not k.startswith("_") and k not in _KNOWN_NET_ATTRIBUTES and v is not None)
+        pre = getattr(model, "preprocessor_", None)
         return _Source(
             model, "network", _as_list(getattr(model, "classes_", None)), getattr(model, "feature_names_", None),
             getattr(model, "target_name_", None), dict(getattr(model, "metadata_", None) or {}),
-            extra_attributes=extra,
+            extra_attributes=extra, table=None if pre is None else pre.get_config(),
         )
     base = _estimator_module()
     if base is not None and isinstance(model, base.BaseNeuralNet):
@@ -233,6 +236,44 @@ def _standardisation(src: _Source) -> tuple[tuple[np.ndarray, np.ndarray] | None
     if src.what == "network":  # a Network object does not say whether it came from a model file or a checkpoint
         note += " (as in a model file; a checkpoint's network is not folded: export a checkpoint by its path)"
     return None, note
+
+
+def _table_preprocessing(src: _Source) -> tuple[list[tuple[float, bool]] | None, str | None, list[str]]:
+    """A stored table preprocessing as ((fill, indicator) per input column, a note, what the graph leaves
+    out). Numeric columns go into the graph: NaN cells take the training's fill value, and a column
+    with an indicator gets its ``NAME=missing`` feature after it. One-hot groups need the text of the
+    original table, which a float input X does not carry: then the graph takes the model's features."""
+    pre = src.table
+    if not pre:
+        return None, None, []
+    columns = pre["columns"]
+    text = [c["name"] for c in columns if c["kind"] != "numeric"]
+    if text:
+        return None, None, [f"table preprocessing: the one-hot encoding of {text}; the graph takes the model's "
+                            "features: apply backprop's TablePreprocessor.transform (the model's preprocessor_) first"]
+    spec = [(float(c["fill"]), bool(c["indicator"])) for c in columns]
+    if not any(indicator for _, indicator in spec):  # no missing cells in training: X is the features as they are
+        return None, None, []
+    note = (f"X holds the table's {len(columns)} numeric columns; missing cells (NaN) take the training's "
+            f"{pre['impute']}, and the missing-value indicator features are computed")
+    return spec, note, []
+
+
+def _impute(g: Any, x: str, spec: list[tuple[float, bool]]) -> str:
+    """The model's features from raw numeric columns: Where(IsNaN(X), fills, X), with Cast(IsNaN(X_j))
+    after each column that has a missing-value indicator (the TablePreprocessor's feature order)."""
+    nan = g.op("IsNaN", [x], "X_is_missing")
+    fills = np.array([fill for fill, _ in spec])
+    imputed = g.op("Where", [nan, g.const("imputation_fills", fills.astype(g.dtype)), x], "X_imputed")
+    elem = 1 if g.dtype == np.float32 else 11  # TensorProto.FLOAT / DOUBLE
+    flags = g.op("Cast", [nan], "X_missing_flags", to=elem)
+    pieces = []
+    for j, (_, indicator) in enumerate(spec):
+        index = g.const(f"column_{j}", np.array([j], dtype=np.int64))
+        pieces.append(g.op("Gather", [imputed, index], f"feature_{j}", axis=1))
+        if indicator:
+            pieces.append(g.op("Gather", [flags, index], f"feature_{j}_missing", axis=1))
+    return g.op("Concat", pieces, "X_features", axis=1)
 
 
 def _not_in_graph(src: _Source) -> list[str]:
@@ -327,12 +368,14 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
     _check_activations(net)
     _check_classes(src)
     scaler, scaler_note = _standardisation(src)
-    missing = _not_in_graph(src)
+    fills, table_note, table_missing = _table_preprocessing(src)
+    missing = _not_in_graph(src) + table_missing
     labels, label_note = _label_array(src.classes, strict=False)
     multilabel = net.task == "multilabel"
 
     g = _Standalone(dtype, opset)
-    x = "X" if scaler is None else _standardize(g, "X", *scaler)
+    x = "X" if fills is None else _impute(g, "X", fills)
+    x = x if scaler is None else _standardize(g, x, *scaler)
     a = _forward(g, net, x)
     elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
     n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
@@ -352,7 +395,7 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
     _head(g, net, a, labels, names)
 
     described = f"backprop network {' -> '.join([str(n_in)] + [f'{n} {f.name}' for n, f in zip(net.layer_sizes[1:], net.activations)])}"
-    inputs = [helper.make_tensor_value_info("X", elem, ["N", n_in])]
+    inputs = [helper.make_tensor_value_info("X", elem, ["N", n_in if fills is None else len(fills)])]
     if src.feature_names:
         inputs[0].doc_string = "features, in this order: " + ", ".join(src.feature_names)
     graph = helper.make_graph(g.nodes, "backprop_network", inputs, outputs, initializer=g.initializers,
@@ -361,7 +404,7 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
                               producer_version=__version__, doc_string=f"{described} (task: {net.task}, {dtype.name})")
     proto.ir_version = helper.find_min_ir_version_for(list(proto.opset_import))
 
-    notes = [n for n in (scaler_note, label_note) if n]
+    notes = [n for n in (table_note, scaler_note, label_note) if n]
     shown_metadata = {k: v for k, v in src.metadata.items() if k not in _BULKY_METADATA}
     props = {
         "backprop.source": src.what,
@@ -387,18 +430,3 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
         data = proto.SerializeToString()
         atomic_write(path, lambda handle: handle.write(data))
     return proto
-
-
-def register_skl2onnx() -> None:
-    """Register converters for NeuralNetClassifier and NeuralNetRegressor with skl2onnx.
-
-    Afterwards ``skl2onnx.to_onnx(pipeline, X[:1])`` converts a scikit-learn ``Pipeline``
-    (or the estimator alone) whose last step is one of them. Registration is explicit and
-    idempotent: call it once per process before converting. The classifier accepts
-    skl2onnx's classifier options (``zipmap``, ``nocl``, ``output_class_labels``); its raw
-    outputs are ``label`` and ``probabilities`` as in :func:`to_onnx`. The graph's dtype is
-    that of the converter's input (float64 input: float64 graph; anything else: float32).
-    """
-    from ._skl2onnx import register
-
-    register()
