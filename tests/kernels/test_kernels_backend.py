@@ -351,8 +351,8 @@ def test_cli_auto_without_numba_prints_one_line_and_trains(tmp_path):
                          env={**__import__("os").environ, "BACKPROP_DISABLE_NUMBA": "1"})
     assert run.returncode == 0, run.stderr
     notices = [line for line in run.stderr.splitlines() if "backend='auto'" in line]
-    assert notices == ["backprop: backend='auto': numba is disabled by the environment variable "
-                       "BACKPROP_DISABLE_NUMBA; training with numpy"], run.stderr
+    assert notices == ["backprop: warning: backend='auto': numba is disabled by the environment variable "
+                       "BACKPROP_DISABLE_NUMBA; training with numpy"], run.stderr  # as the CLI prints warnings
 
 
 def test_import_backprop_does_not_import_numba():

@@ -287,7 +287,9 @@ def _hold_out_test(job: _Run) -> None:
 def _share_data_facts(job: _Run) -> None:
     """With --shard, what needs every rank's rows: the classes, the number of examples, the scaler (collective)."""
     data = job.data
-    check_agreement(job.comm, {"features": data.X.shape[1], "rows": None if job.sharded else
+    # a CSV read as a table has its features still raw here: count its feature columns
+    n_features = len(job.table_features) if job.table is not None else data.X.shape[1]
+    check_agreement(job.comm, {"features": n_features, "rows": None if job.sharded else
                                data.X.shape[0], "task": job.task, "epochs": job.epochs, "options": job.opts}, "train")
     if job.task == "classification":
         job.classes = data.classes
