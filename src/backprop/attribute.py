@@ -20,7 +20,7 @@ built on it, one number per example and feature, like SHAP's values:
 
 ``f`` is the explained output: the predicted probability of a class (or a regression
 output) by default, its logit ``Z[L]`` with ``output="logit"``, or the example's loss
-with ``output="loss"`` (then the seed IS step 1 of the engine's backward pass). Every
+with ``output="loss"`` (then the starting gradient IS step 1 of the engine's backward pass). Every
 example and every integration step is one column of a single batched forward and
 backward pass: no per-example Python loop.
 
@@ -225,7 +225,7 @@ def _gradients(net: _EngineNetwork, A0: np.ndarray, units: np.ndarray, signs: np
     columns = np.arange(m)
     seed = np.zeros((net.layer_sizes[-1], m), dtype=net.dtype)
     seed[units, columns] = signs
-    if output == "prediction":  # the seed for A[L]: through the output activation's own backward
+    if output == "prediction":  # the starting gradient for A[L]: through the output activation's own backward
         dZ_L = net.activations[-1].backward(seed, cache.Z[L], cache.G[L])
         value = signs * cache.A[L][units, columns]
     else:
