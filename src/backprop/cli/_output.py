@@ -69,34 +69,32 @@ class GuardedStream:
         except (OSError, ValueError, AttributeError):
             pass
 
+    @contextlib.contextmanager
+    def _reader_may_be_gone(self) -> Iterator[None]:
+        """A reader that went away (EPIPE, or EINVAL on some platforms) drops the stream; other errors raise."""
+        try:
+            yield
+        except OSError as exc:  # BrokenPipeError included
+            if not isinstance(exc, BrokenPipeError) and exc.errno not in (errno.EPIPE, errno.EINVAL):
+                raise
+            self._drop()
+
     def write(self, text: str) -> int:
         if self.closed_early:
             return len(text)
-        try:
+        with self._reader_may_be_gone():
             try:
                 return self._stream.write(text)
             except UnicodeEncodeError:
                 encoding = getattr(self._stream, "encoding", None) or "ascii"
                 return self._stream.write(ascii_fallback(text, encoding))
-        except BrokenPipeError:
-            self._drop()
-        except OSError as exc:
-            if exc.errno not in (errno.EPIPE, errno.EINVAL):
-                raise
-            self._drop()
         return len(text)
 
     def flush(self) -> None:
         if self.closed_early:
             return
-        try:
+        with self._reader_may_be_gone():
             self._stream.flush()
-        except BrokenPipeError:
-            self._drop()
-        except OSError as exc:
-            if exc.errno not in (errno.EPIPE, errno.EINVAL):
-                raise
-            self._drop()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
