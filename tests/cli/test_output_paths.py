@@ -28,6 +28,7 @@ import backprop as bp
 import backprop.io as bio
 from backprop.cli import main
 from backprop.data import load_csv, load_npz
+from backprop.data.table import read_table
 from backprop.io.paths import (
     check_distinct,
     check_input_file,
@@ -401,6 +402,7 @@ READERS = {
     "load_checkpoint": lambda p: bio.load_checkpoint(p),
     "load_csv": lambda p: load_csv(p),
     "load_npz": lambda p: load_npz(p),
+    "read_table": lambda p: read_table(p),
 }
 
 INPUT_KINDS = ["fifo", "link_to_fifo", "dev_zero", "dev_urandom", "directory", "missing", "dangling_link"]
@@ -439,6 +441,23 @@ def test_readers_refuse_what_is_not_a_regular_file_without_blocking(tmp_path, re
     with guard, pytest.raises((bp.ValidationError, OSError)) as info:
         READERS[reader](path)
     assert EXPECTED[kind] in str(info.value) and str(path) in str(info.value), info.value
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_a_fifo_swapped_in_after_the_path_check_is_refused_not_waited_on(tmp_path, monkeypatch, reader):
+    """The check of the path and the open are two steps: a FIFO that takes the place of a regular
+    file between them must still be refused (the open never blocks, the open file is checked)."""
+    import backprop.data.loaders as loaders
+    import backprop.io.paths as paths
+
+    def no_check(path, name="path", what="a file"):  # as if the file was regular when it was checked
+        return os.fspath(path)
+
+    monkeypatch.setattr(paths, "check_input_file", no_check)
+    monkeypatch.setattr(loaders, "check_input_file", no_check)
+    fifo = _fifo(tmp_path)
+    with _unblocking(fifo), pytest.raises(bp.ValidationError, match=r"named pipe \(FIFO\)"):
+        READERS[reader](fifo)
 
 
 CLI_READERS = {

@@ -9,6 +9,7 @@ file, the line and the column.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import sys
@@ -29,7 +30,7 @@ from backprop.core.validation import (
 )
 
 from ..io.archive import read_npz
-from ..io.paths import check_input_file
+from ..io.paths import check_input_file, open_input
 from ._common import check_float_dtype, split_counts
 
 __all__ = ["LoadedData", "Dataset", "load_csv", "load_npz"]
@@ -118,7 +119,8 @@ def _is_int(cell: str) -> bool:
 @contextmanager
 def _records(path: str, delimiter: str) -> Iterator[Iterator[tuple[int, list[str]]]]:
     """Yield an iterator of ``(line_number, stripped_cells)`` over the non-blank rows."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    # open_input, not open(): a FIFO swapped in after the path was checked is refused, never waited on
+    with io.TextIOWrapper(open_input(path), newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle, delimiter=delimiter)
 
         def rows() -> Iterator[tuple[int, list[str]]]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..core.validation import InputTypeError, ValidationError, describe
+from ..io.paths import open_input
 
 __all__ = ["MISSING", "Table", "TableWarning", "read_table", "as_table", "select_columns", "looks_like_identifier"]
 
@@ -226,11 +227,8 @@ def read_table(path: Any, *, delimiter: str | None = None, header: bool | None =
     path = os.fspath(path)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n"):
         raise ValidationError(f"delimiter: expected one character (e.g. ',' or ';' or '\\t'), received {delimiter!r}")
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except IsADirectoryError:
-        raise IsADirectoryError(f"path: expected a file, received the directory {path!r}") from None
+    with open_input(path) as handle:  # a regular file (a FIFO or /dev/zero is refused, never read)
+        raw = handle.read()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
