@@ -89,7 +89,7 @@ def _table(columns: list[str], attributions: np.ndarray, target_column: list[str
 def run(args: argparse.Namespace) -> int:
     _check_args(args)
     model = model_io.read_model(args.model)
-    net = model.net
+    net = model.predictor()  # a --standardize checkpoint: its scaling folded in, as in the final model
     data = load_data(args.data, target=args.data_target, n_samples=args.samples, seed=args.data_seed,
                      n_inputs=net.layer_sizes[0], target_name=model.target_name, feature_names=model.feature_names)
     columns = list(model.feature_names or data.feature_names)

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
         _pyplot()  # the missing extra named before any work
     model = model_io.read_model(args.model)
-    net = model.net
+    net = model.predictor()  # a --standardize checkpoint: its scaling folded in, as in the final model
     if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
         data = model_table_data(args.data, model, args.target, args.delimiter, need_target=True)
     else:

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     plot._pyplot()  # fail early, with the extra's name, when matplotlib is missing
     check_command_paths(args, models=("model",), data=("data",), directories=("out",), positional=("model",))
     model = model_io.read_model(args.model)
-    net, meta = model.net, model.metadata
+    net, meta = model.predictor(), model.metadata  # a --standardize checkpoint: its scaling folded in
     os.makedirs(args.out, exist_ok=True)
     saved = []
     history = meta.get("history") or (model.state or {}).get("history")

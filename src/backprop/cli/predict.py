@@ -82,7 +82,7 @@ def _rows(net, classes, X: np.ndarray, proba: bool) -> tuple[list[str], list[lis
 def run(args: argparse.Namespace) -> int:
     check_command_paths(args, models=("model",), data=("data",), outputs=("out",), streams=("out",))
     model = model_io.read_model(args.model)
-    net = model.net
+    net = model.predictor()  # a --standardize checkpoint: its scaling folded in, as in the final model
     if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
         data = model_table_data(args.data, model, args.target, args.delimiter, need_target=False)
     else:

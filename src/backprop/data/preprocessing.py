@@ -22,6 +22,7 @@ from backprop.core.validation import (
     reject_masked,
 )
 
+from ..core.folding import fold_standardization  # noqa: F401 (re-exported: the public name was here first)
 from ._common import SeedLike, as_generator, check_float_dtype
 
 __all__ = ["train_test_split", "StandardScaler", "fold_standardization", "one_hot", "encode_labels"]
@@ -208,29 +209,6 @@ class StandardScaler:
 
 
 # --------------------------------------------------------------------------- labels
-
-
-def fold_standardization(net: Any, mean: Any, scale: Any) -> Any:
-    """A network on raw inputs equal to ``net`` on standardized ones ((x − μ)/σ, as a fitted
-    :class:`StandardScaler` gives them): the scaling folded into the first layer.
-
-    W[1] (x − μ)/σ + b[1] = (W[1] / σ) x + (b[1] − (W[1] / σ) μ).
-
-    ``mean`` and ``scale`` have shape (n_0,). Returns a new network of ``net``'s class and
-    dtype; ``net`` is unchanged.
-    """
-    mean = np.asarray(mean, dtype=np.float64)
-    scale = np.asarray(scale, dtype=np.float64)
-    n_in = net.layer_sizes[0]
-    if mean.shape != (n_in,) or scale.shape != (n_in,):
-        raise ShapeError(f"mean, scale: expected shape ({n_in},) (one per input), received {mean.shape}, {scale.shape}")
-    folded = type(net)(net.layer_sizes, net.activations, net.loss, dtype=net.dtype, init=None)
-    folded.params = net.params
-    W = net.weights[0].astype(np.float64) / scale[None, :]
-    b = net.biases[0].astype(np.float64) - W @ mean[:, None]
-    folded.weights[0][...] = W
-    folded.biases[0][...] = b
-    return folded
 
 
 def one_hot(y: Any, n_classes: int | None = None, *, dtype: Any = np.float64) -> np.ndarray:

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..core.network import Engine
-from ..core.validation import InputTypeError, describe
-from .archive import _little_endian, _write_archive, read_archive
+from ..core.folding import fold_standardization
+from ..core.validation import BackpropError, InputTypeError, describe
+from .archive import ModelFileError, _little_endian, _write_archive, read_archive
 from .atomic import PathLike, atomic_write
 from .schema import expected_arrays, model_config, validate_config
 from .training_state import read_state
@@ -58,6 +59,23 @@ class ModelFile:
     config: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] | None = None
     preprocessor: Any = None  # a fitted backprop.data.tabular.TablePreprocessor, or None
+
+    def predictor(self) -> Any:
+        """The network to predict with, on the features as they are given (raw, or out of
+        ``preprocessor``): ``net`` itself, except for a checkpoint of a run with
+        ``--standardize``, whose network works on standardised inputs: then a copy with the
+        training data's scaling folded into its first layer (:func:`~backprop.core.folding.fold_standardization`),
+        as the final model file holds it. The attributes (``classes_``, ``metadata_``, …) are kept."""
+        spec = self.metadata.get("standardize") if self.config.get("kind") == "checkpoint" else None
+        if not spec:
+            return self.net
+        try:
+            folded = fold_standardization(self.net, spec["mean"], spec["scale"])
+        except (KeyError, TypeError, ValueError, BackpropError) as exc:
+            raise ModelFileError(f"metadata 'standardize' of this checkpoint should hold 'mean' and 'scale' lists of "
+                                 f"{self.net.layer_sizes[0]} numbers ({exc})") from None
+        folded.__dict__.update({k: v for k, v in vars(self.net).items() if k.endswith("_") and not k.startswith("_")})
+        return folded
 
 
 def save(
@@ -132,7 +150,10 @@ def load(path: PathLike) -> Any:
     """Load the network saved at ``path`` by :func:`save` (or :func:`save_checkpoint`).
 
     Returns a ``backprop.Network`` of the saved dtype with the saved parameters, bit for
-    bit (a file written by a scikit-learn estimator's ``save`` gives that estimator back,
+    bit — except a checkpoint of a ``--standardize`` run, whose network is returned with the
+    training data's scaling folded into its first layer, so that it takes raw features like the
+    final model (see :meth:`ModelFile.predictor`; :func:`load_checkpoint` gives it as saved,
+    for resuming) — (a file written by a scikit-learn estimator's ``save`` gives that estimator back,
     fitted). The label mapping and the other fields are attached as ``net.classes_`` (array
     of the original labels, or None), ``net.feature_names_``, ``net.target_name_`` and
     ``net.metadata_``. Raises :class:`ModelFileError` for any problem with the file and
@@ -149,4 +170,4 @@ def load(path: PathLike) -> Any:
                               "pip install 'backprop-mlp[sklearn]' (or read the network alone with "
                               "backprop.io.read_model(path).net)") from None
         return estimators._estimator_from_model(model, os.fspath(path))
-    return model.net
+    return model.predictor()
