@@ -119,6 +119,9 @@ def test_fit_table_on_a_dataframe_and_the_saved_model(tmp_path):
     raw = test.drop(columns=["cost", "id"]).iloc[:, ::-1]  # columns in another order, no target
     np.testing.assert_allclose(loaded.predict(raw), net.predict(test), rtol=1e-12)
     assert loaded.target_name_ == "cost"
+    raw.to_csv(tmp_path / "new.csv", index=False)  # a raw CSV of new rows: read and preprocessed by name
+    np.testing.assert_allclose(loaded.predict(tmp_path / "new.csv"), net.predict(test), rtol=1e-9)
+    np.testing.assert_allclose(loaded.predict_proba(str(tmp_path / "new.csv")), net.predict_proba(test), rtol=1e-9)
 
 
 def test_fit_table_warns_like_the_cli():
@@ -151,6 +154,8 @@ def test_dataframes_without_a_preprocessor():
     fitted = bp.Network([3, 1], ["identity"], "mse", seed=0)  # a = number, b = one-hot of 2 values
     fitted.fit(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), np.array([1.0, 2.0]), epochs=1)
     assert fitted.preprocessor_.feature_names_ == ["a", "b=x", "b=y"]
+    with pytest.raises(bp.InputTypeError, match=r"X: a file path is read only by a network trained on a table"):
+        net.predict("new.csv")
     wrong = bp.Network([2, 1], ["identity"], "mse", seed=0)
     with pytest.raises(ShapeError, match=r"preprocessing: gives 3 features, the network takes 2"):
         wrong.fit(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), np.array([1.0, 2.0]), epochs=1)

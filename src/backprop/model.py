@@ -17,6 +17,7 @@ Incremental training, stated once:
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .core.network import Engine
-from .core.validation import ValidationError
+from .core.validation import InputTypeError, ValidationError
 from .io.models import save, use_network_class
 from .train.agreement import check_agreement, fit_fields
 from .train.callbacks import Callback
@@ -79,7 +80,7 @@ class Network(Engine):
         reinitialize: bool = False,
         comm: Any = None,
         sharded: bool = False,
-        backend: str = "numpy",
+        backend: str = "auto",
     ) -> History:
         """Train by backpropagation and return the per-epoch :class:`~backprop.train.History`.
 
@@ -142,11 +143,13 @@ class Network(Engine):
             ``load_csv(..., shard=(rank, size))`` loads them) instead of all of it; the batches
             are those of single-process training on all the rows with the same seed.
             ``validation_data`` is then held whole by every rank; ``validation_split`` is refused.
-        backend : {"numpy", "numba", "auto"}
-            What computes each step: the numpy engine; the compiled kernels of
-            :mod:`backprop.kernels` (``pip install 'backprop-mlp[fast]'``), the same numbers to
-            rounding; or "auto": numba when it is installed and works, else numpy with a
-            one-line notice.
+        backend : {"auto", "numba", "numpy"}
+            What computes each step. "auto" (the default): for a run long enough to repay
+            loading them (:func:`backprop.kernels.auto_uses_numba`), the compiled kernels of
+            :mod:`backprop.kernels` when numba is installed and works
+            (``pip install 'backprop-mlp[fast]'``), else the numpy engine with a one-line
+            notice (once per process); shorter runs use numpy. "numba": the kernels or an
+            error; "numpy": the reference engine. Both give the same numbers to rounding.
 
         Returns
         -------
@@ -278,7 +281,8 @@ class Network(Engine):
     def predict(self, X: Any) -> np.ndarray:
         """Predictions (n_samples,): the original labels when the network has ``classes_``
         (set by ``fit`` on labels, or by loading a model file), else as the engine gives them
-        (class codes, 0/1, or the regression outputs). X may be a DataFrame with a ``preprocessor_``."""
+        (class codes, 0/1, or the regression outputs). With a ``preprocessor_`` (a network trained
+        on a table), X may be a DataFrame or the path of a CSV file: its columns are matched by name."""
         prediction = super().predict(self._inputs(X))
         if self.classes_ is not None and self.task in ("binary", "multiclass"):
             return np.asarray(self.classes_)[prediction]
@@ -286,13 +290,19 @@ class Network(Engine):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """The output layer's values (n_samples, n_L): probabilities for classifiers. X may be a DataFrame
-        with a ``preprocessor_`` (the columns of ``classes_`` order for softmax)."""
+        or CSV path with a ``preprocessor_`` (the columns of ``classes_`` order for softmax)."""
         return super().predict_proba(self._inputs(X))
 
     def _inputs(self, X: Any, fitting: bool = False) -> Any:
-        """A DataFrame (or Table) through ``preprocessor_`` (fitted here on a first ``fit``); arrays unchanged."""
-        from .data.tabular import TablePreprocessor, as_table, check_features
+        """A DataFrame, Table or (with ``preprocessor_``) CSV path through ``preprocessor_`` (fitted here
+        on a first ``fit``); arrays unchanged."""
+        from .data.tabular import TablePreprocessor, as_table, check_features, read_table
 
+        if isinstance(X, (str, os.PathLike)):
+            if self.preprocessor_ is None:
+                raise InputTypeError(f"X: a file path is read only by a network trained on a table (backprop.fit_table "
+                                     f"or 'backprop train FILE.csv'); load it with backprop.data.load_csv, received {X!r}")
+            X = read_table(X)
         table = as_table(X)
         if table is None:
             return X

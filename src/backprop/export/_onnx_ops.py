@@ -59,6 +59,10 @@ class _Standalone(_Builder):
         self.initializers: list[Any] = []
         self._names: set[str] = {"X"}
 
+    def reserve(self, names: Any) -> None:
+        """Names the graph's inputs take (so no node output is given one of them)."""
+        self._names.update(names)
+
     def unique(self, hint: str) -> str:
         name, k = hint, 1
         while name in self._names:

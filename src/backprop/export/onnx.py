@@ -42,8 +42,13 @@ What a model file or network holds beside the weights:
   checkpoint's path or :class:`~backprop.io.ModelFile`) puts ``(x − mean) / scale`` (Sub, Div)
   in front of the first layer. A bare ``Network`` object does not say which it is: it is taken
   to be a model file's (folded), as ``backprop.load`` of a model file gives.
+- **table preprocessing** (a model trained on a CSV or DataFrame): numeric columns only: the
+  input is ``X`` (the table's numeric columns), missing cells (NaN) are imputed and the
+  missing-value indicators computed in the graph. With text columns, the graph takes one
+  input per table column, named as the column, and one-hot encodes the text ones
+  (:mod:`backprop.export._onnx_table`); :func:`onnx_inputs` builds that feed from a DataFrame.
 - **feature names, target name, classes, training metadata**: kept in the model's
-  ``metadata_props`` (keys ``backprop.*``, JSON values); the input is the one tensor ``X``.
+  ``metadata_props`` (keys ``backprop.*``, JSON values).
 - anything else (a model-file field or metadata entry the exporter does not know, e.g.
   preprocessing added by a later version) is **not** in the graph: the export warns with
   :class:`ONNXExportWarning` and lists it in ``metadata_props["backprop.not_in_graph"]``.
@@ -63,6 +68,7 @@ import numpy as np
 from .._version import __version__
 from ..core.network import Network as _CoreNetwork
 from ..core.validation import InputTypeError, ValidationError, describe
+from ._onnx_table import ML_DOMAIN, ML_OPSET, has_text_columns, onnx_inputs, table_front
 from ._onnx_ops import (
     _INSTALL,
     SUPPORTED_ACTIVATIONS,
@@ -79,6 +85,7 @@ __all__ = [
     "MIN_OPSET",
     "SUPPORTED_ACTIVATIONS",
     "ONNXExportWarning",
+    "onnx_inputs",
     "to_onnx",
 ]
 
@@ -238,25 +245,29 @@ def _standardisation(src: _Source) -> tuple[tuple[np.ndarray, np.ndarray] | None
     return None, note
 
 
-def _table_preprocessing(src: _Source) -> tuple[list[tuple[float, bool]] | None, str | None, list[str]]:
-    """A stored table preprocessing as ((fill, indicator) per input column, a note, what the graph leaves
-    out). Numeric columns go into the graph: NaN cells take the training's fill value, and a column
-    with an indicator gets its ``NAME=missing`` feature after it. One-hot groups need the text of the
-    original table, which a float input X does not carry: then the graph takes the model's features."""
+def _table_preprocessing(src: _Source) -> tuple[list[tuple[float, bool]] | None, str | None]:
+    """A stored table of numeric columns only, as ((fill, indicator) per input column, a note): NaN
+    cells take the training's fill value, and a column with an indicator gets its ``NAME=missing``
+    feature after it. None when there is nothing to do, or when text columns make the graph take
+    one input per column (:mod:`backprop.export._onnx_table`)."""
     pre = src.table
-    if not pre:
-        return None, None, []
+    if not pre or has_text_columns(pre):
+        return None, None
     columns = pre["columns"]
-    text = [c["name"] for c in columns if c["kind"] != "numeric"]
-    if text:
-        return None, None, [f"table preprocessing: the one-hot encoding of {text}; the graph takes the model's "
-                            "features: apply backprop's TablePreprocessor.transform (the model's preprocessor_) first"]
     spec = [(float(c["fill"]), bool(c["indicator"])) for c in columns]
     if not any(indicator for _, indicator in spec):  # no missing cells in training: X is the features as they are
-        return None, None, []
+        return None, None
     note = (f"X holds the table's {len(columns)} numeric columns; missing cells (NaN) take the training's "
             f"{pre['impute']}, and the missing-value indicator features are computed")
-    return spec, note, []
+    return spec, note
+
+
+def _table_note(pre: dict[str, Any]) -> str:
+    text = [c["name"] for c in pre["columns"] if c["kind"] != "numeric"]
+    return (f"one input per table column ({len(pre['columns'])}: text columns {text} as tensor(string) (N, 1), the "
+            f"others as numbers (N, 1), NaN for a missing cell); the graph imputes missing cells (training's "
+            f"{pre['impute']} / most frequent value), adds the missing-value indicators and one-hot encodes the text "
+            "columns (a value not seen in training: an all-zero group); backprop.export.onnx_inputs builds the feed")
 
 
 def _impute(g: Any, x: str, spec: list[tuple[float, bool]]) -> str:
@@ -337,7 +348,8 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
     Returns
     -------
     onnx.ModelProto
-        Input ``X`` (N, n_0) of ``dtype``. Outputs: classifiers ``label`` (N,) — the stored
+        Input ``X`` (N, n_0) of ``dtype`` — or, for a model trained on a table with text
+        columns, one (N, 1) input per table column (string or ``dtype``). Outputs: classifiers ``label`` (N,) — the stored
         classes (string or int64) or class indices — and ``probabilities`` (N, n_classes),
         two columns ``[1 − p, p]`` for one sigmoid unit; multi-label networks ``label``
         (N, n_labels) of 0/1; regressors ``variable`` (N, n_outputs). ``metadata_props``
@@ -368,17 +380,28 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
     _check_activations(net)
     _check_classes(src)
     scaler, scaler_note = _standardisation(src)
-    fills, table_note, table_missing = _table_preprocessing(src)
-    missing = _not_in_graph(src) + table_missing
+    fills, table_note = _table_preprocessing(src)
+    text_table = has_text_columns(src.table)
+    missing = _not_in_graph(src)
     labels, label_note = _label_array(src.classes, strict=False)
     multilabel = net.task == "multilabel"
 
     g = _Standalone(dtype, opset)
-    x = "X" if fills is None else _impute(g, "X", fills)
-    x = x if scaler is None else _standardize(g, x, *scaler)
-    a = _forward(g, net, x)
     elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
     n_in, n_out = net.layer_sizes[0], net.layer_sizes[-1]
+    if text_table:
+        columns, x, differs = table_front(g, src.table)
+        missing += differs
+        table_note = _table_note(src.table)
+        inputs = [helper.make_tensor_value_info(name, TensorProto.STRING if text else elem, ["N", 1])
+                  for name, text in columns]
+    else:
+        x = "X" if fills is None else _impute(g, "X", fills)
+        inputs = [helper.make_tensor_value_info("X", elem, ["N", n_in if fills is None else len(fills)])]
+        if src.feature_names:
+            inputs[0].doc_string = "features, in this order: " + ", ".join(src.feature_names)
+    x = x if scaler is None else _standardize(g, x, *scaler)
+    a = _forward(g, net, x)
     if net.task == "regression":
         names = {"variable": "variable"}
         outputs = [helper.make_tensor_value_info("variable", elem, ["N", n_out])]
@@ -395,12 +418,10 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
     _head(g, net, a, labels, names)
 
     described = f"backprop network {' -> '.join([str(n_in)] + [f'{n} {f.name}' for n, f in zip(net.layer_sizes[1:], net.activations)])}"
-    inputs = [helper.make_tensor_value_info("X", elem, ["N", n_in if fills is None else len(fills)])]
-    if src.feature_names:
-        inputs[0].doc_string = "features, in this order: " + ", ".join(src.feature_names)
     graph = helper.make_graph(g.nodes, "backprop_network", inputs, outputs, initializer=g.initializers,
                               doc_string=described)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="backprop",
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(ML_DOMAIN, ML_OPSET)] if text_table else [])
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="backprop",
                               producer_version=__version__, doc_string=f"{described} (task: {net.task}, {dtype.name})")
     proto.ir_version = helper.find_min_ir_version_for(list(proto.opset_import))
 
@@ -415,6 +436,7 @@ def to_onnx(model: Any, path: str | os.PathLike | None = None, *, dtype: Any = "
         "backprop.loss": net.loss.name,
         "backprop.classes": _json(src.classes),
         "backprop.feature_names": _json(src.feature_names),
+        "backprop.table_columns": _json([c["name"] for c in src.table["columns"]] if src.table else None),
         "backprop.target_name": _json(src.target_name),
         "backprop.preprocessing": _json(notes),
         "backprop.not_in_graph": _json(missing),
