@@ -44,8 +44,9 @@ def load(name: str):
     return getattr(datasets, f"load_{name}")(return_X_y=True)
 
 
-def models(name: str, random_state: int = 0, backend: str | None = None, **overrides: Any):
-    """(ours, theirs): the two pipelines of data set ``name`` with identical settings (``backend``: ours only)."""
+def models(name: str, random_state: int = 0, backend: str = "numpy", **overrides: Any):
+    """(ours, theirs): the two pipelines of data set ``name`` with identical settings (``backend``: ours only;
+    always named, since the default, "auto", would pick numba when it is installed)."""
     from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -56,7 +57,7 @@ def models(name: str, random_state: int = 0, backend: str | None = None, **overr
     params = {**case["params"], "random_state": random_state, **overrides}
     ours, theirs = ((NeuralNetClassifier, MLPClassifier) if case["kind"] == "classifier"
                     else (NeuralNetRegressor, MLPRegressor))
-    mine = ours(**params) if backend is None else ours(**params, backend=backend)
+    mine = ours(**params, backend=backend)
     return make_pipeline(StandardScaler(), mine), make_pipeline(StandardScaler(), theirs(**params))
 
 

@@ -145,7 +145,7 @@ def backprop_fit(task: Task, backend: str = "numpy") -> Callable[[], Callable[[]
             raise Skip(f"backprop.Network not importable: {exc}") from None
         if not hasattr(Network, "fit"):
             raise Skip("Network.fit has not landed on this branch yet")
-        options = {}
+        options = {"backend": backend}  # always named: the default ("auto") would pick numba when installed
         if backend != "numpy":
             try:
                 from backprop.kernels import numba_status
@@ -154,7 +154,6 @@ def backprop_fit(task: Task, backend: str = "numpy") -> Callable[[], Callable[[]
             usable, reason = numba_status()
             if not usable:
                 raise Skip(reason)
-            options["backend"] = backend
         net, start = _network_at_start(Network, task)
         targets = task.labels if task.output == "softmax" else task.Y
         if backend != "numpy":  # compile (or load from the disk cache) outside the timed repetitions

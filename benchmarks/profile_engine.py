@@ -65,7 +65,7 @@ def w1_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
     w1_course._flat(net2, P["init"])
 
     def fit(n):
-        net2.fit(P["X"], P["y"], optimizer="sgd", learning_rate=1.2, epochs=n, batch_size=None, shuffle=False)
+        net2.fit(P["X"], P["y"], optimizer="sgd", learning_rate=1.2, epochs=n, batch_size=None, shuffle=False, backend="numpy")
 
     return {"W1 engine loop (J every iteration)": engine, "W1 Network.fit (batch_size=None; one epoch = one step)": fit}
 
@@ -113,7 +113,7 @@ def w2_scenarios(steps: int) -> dict[str, Callable[[int], None]]:
 
     def fit(n):
         b = 128
-        net.fit(t.X[: n * b], t.labels[: n * b], optimizer="adam", learning_rate=1e-3, epochs=1, batch_size=b, shuffle=False)
+        net.fit(t.X[: n * b], t.labels[: n * b], optimizer="adam", learning_rate=1e-3, epochs=1, batch_size=b, shuffle=False, backend="numpy")
 
     out["W2 Network.fit, Adam, batch 128 (one epoch of n steps)"] = fit
     return out

@@ -12,6 +12,7 @@ W1_DEMO = "backprop engine loop, J every 1000th"
 W1_TEXTBOOK = "textbook numpy (the course's code)"
 W1_TEXTBOOK_1000 = "textbook numpy, J every 1000th"
 FIT = "backprop Network.fit"
+FIT_NUMBA = "backprop Network.fit, backend='numba'"
 
 
 def _rows(results, wid):
@@ -130,6 +131,46 @@ def _other_targets(results: dict[str, Any], out: list) -> None:
         if bp and bp["importtime_s"] is not None:
             out.append(_t("import", "import backprop ≤ 0.2 s", bp["importtime_s"], 0.2, "<="))
 
+def fast_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 17's targets for the compiled path: ``Network.fit`` with backend='numba' against JAX's
+    compiled loops, the textbook loop and the GEMM limit, on this run's medians."""
+    out: list[dict[str, Any]] = []
+    w1 = _rows(results, "W1")
+    if w1:
+        g = w1["groups"][0]
+        fast, fori, tb = _get(g, FIT_NUMBA), _get(g, "JAX lax.fori_loop"), _get(g, W1_TEXTBOOK)
+        if fast and fori:
+            out.append(_t("W1", "Network.fit ÷ JAX lax.fori_loop ≤ 1.0 (J every iteration)", _ratio(fast, fori), 1.0, "<="))
+        if fast and tb:
+            out.append(_t("W1", "Network.fit ÷ textbook numpy ≤ 0.4", _ratio(fast, tb), 0.4, "<="))
+    w2 = _rows(results, "W2")
+    if w2:
+        largest = max((g.get("batch") or 0) for g in w2["groups"])
+        for g in w2["groups"]:
+            fast, scan = _get(g, FIT_NUMBA), _get(g, "JAX lax.scan epoch")
+            if fast and scan:
+                out.append(_t(f"W2 {g['name']}", "Network.fit ÷ JAX lax.scan epoch ≤ 1.0", _ratio(fast, scan), 1.0, "<="))
+            if fast and g.get("batch") == largest:
+                out.append(_t(f"W2 {g['name']}", "Network.fit within 1.15× of the limit", fast["x_limit"], 1.15, "<="))
+    w3 = _rows(results, "W3")
+    fast = w3 and _get(w3["groups"][0], FIT_NUMBA)
+    if fast:
+        out.append(_t("W3", "Network.fit within 1.05× of the limit", fast["x_limit"], 1.05, "<="))
+    return out
+
+
+def _fast_md(results: dict[str, Any]) -> list[str]:
+    tg = results.get("fast_targets") or []
+    if not tg:
+        return []
+    L = ["## Issue 17's targets on this run (the compiled path)", "",
+         f"`Network.fit` with `backend='numba'` (row \"{FIT_NUMBA}\"), the other row named in the target in the same "
+         "table, same run. The scikit-learn target is measured by `benchmarks/bench_sklearn.py`.", "",
+         "| workload | target | measured | met |", "|---|---|---:|---|"]
+    L += [f"| {t['workload']} | {t['target']} | {fmt(t['measured'])} | {_yes(t['met'])} |" for t in tg]
+    return L + [""]
+
+
 def _yes(met):
     return "—" if met is None else ("yes" if met else "**no**")
 
@@ -181,6 +222,7 @@ def markdown(results: dict[str, Any], json_name: str) -> str:
             L.append(f"| {t['workload']} | {t['target']}{note} | {fmt(t['measured'])} | {_yes(t['met'])} "
                      f"| {'—' if fit is None else fmt(fit)} | {_yes(t.get('fit_met'))} |".replace("[W|b]", "[W\\|b]"))
         L.append("")
+    L += _fast_md(results)
     for w in results.get("workloads", []):
         L += [f"## {w['title']}", ""]
         check_label = "final J" if w["id"] == "W1" else "last-pass loss"
@@ -238,6 +280,9 @@ def summary(results: dict[str, Any]) -> str:
         met = "?" if t["met"] is None else ("ok  " if t["met"] else "MISS")
         fit = "" if t.get("fit") is None else f"; fit {fmt(t['fit'])} {'ok' if t.get('fit_met') else 'MISS'}"
         lines.append(f"  [{met}] {t['workload']}: {t['target']}: {fmt(t['measured'])}{fit}")
+    for t in results.get("fast_targets") or []:
+        met = "?" if t["met"] is None else ("ok  " if t["met"] else "MISS")
+        lines.append(f"  [{met}] {t['workload']} (numba): {t['target']}: {fmt(t['measured'])}")
     return "\n".join(lines)
 
 
@@ -250,6 +295,7 @@ if __name__ == "__main__":  # re-render a report from its JSON: python benchmark
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
     data["targets"] = targets(data)  # with this file's target definitions
+    data["fast_targets"] = fast_targets(data)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
         f.write("\n")

@@ -86,6 +86,7 @@ def main(argv=None) -> int:
         meta["loadavg_end"] = harness.loadavg()
         meta["wall_s"] = time.perf_counter() - t_start
         results["targets"] = report.targets(results)
+        results["fast_targets"] = report.fast_targets(results)
         harness.write_json(json_path, results)
         with open(out, "w", encoding="utf-8") as f:
             f.write(report.markdown(results, os.path.basename(json_path)))

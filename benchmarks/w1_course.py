@@ -119,10 +119,9 @@ def backprop_fit(P: dict[str, Any], backend: str = "numpy") -> Callable[[], Call
             raise Skip(f"backprop.Network not importable: {exc}") from None
         if not hasattr(Network, "fit"):
             raise Skip("Network.fit has not landed on this branch yet")
-        options = {}
+        options = {"backend": backend}  # always named: the default ("auto") would pick numba when installed
         if backend != "numpy":
             numba_or_skip()
-            options["backend"] = backend
         net = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", init=None)
         start = _flat(net, P["init"])
         X, y, iterations = P["X"], P["y"], P["iterations"]
