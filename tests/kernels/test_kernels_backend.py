@@ -9,6 +9,7 @@ is tested without numba too.
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -313,6 +314,8 @@ def test_backend_names_are_checked():
 def without_numba(monkeypatch):
     """As if numba were missing: the status is recomputed with the environment switch set."""
     monkeypatch.setattr(backend_module, "_STATUS", None)
+    monkeypatch.setattr(backend_module, "_NOTICED", set())
+    monkeypatch.setattr(backend_module, "AUTO_MIN_SECONDS", 0.0)  # every run is long enough to want numba
     monkeypatch.setenv("BACKPROP_DISABLE_NUMBA", "1")
     yield
     backend_module._STATUS = None
@@ -321,10 +324,15 @@ def without_numba(monkeypatch):
 def test_auto_without_numba_trains_with_numpy_after_a_one_line_notice(without_numba):
     net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
     X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
-    with pytest.warns(BackendNotice, match=r"^backend='auto': numba is disabled .*; training with numpy$") as caught:
-        net.fit(X, [0, 1, 1, 0], backend="auto", epochs=2)
+    with pytest.warns(BackendNotice, match=r"^backend='auto': numba is disabled .*; training with numpy "
+                      r"\(backend='numpy' silences this notice\)$") as caught:
+        net.fit(X, [0, 1, 1, 0], epochs=2)  # "auto" is the default
+        net.fit(X, [0, 1, 1, 0], backend="auto", epochs=2)  # told once per process, not at every fit
     assert len(caught) == 1 and "\n" not in str(caught[0].message)
     assert isinstance(net.trainer_.backend, NumpyBackend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.fit(X, [0, 1, 1, 0], backend="numpy", epochs=1)  # no notice when numpy is asked for
     with pytest.raises(ValidationError, match="backend='numba': numba is disabled"):
         net.fit(X, [0, 1, 1, 0], backend="numba", epochs=1)
 
@@ -345,14 +353,58 @@ def test_auto_falls_back_when_the_kernels_fail_to_compile(monkeypatch):
         get_backend("numba", net)
 
 
+def test_auto_takes_numpy_silently_for_a_run_too_short_to_repay_the_kernels(monkeypatch):
+    """A short run never loads numba (it would cost more than it saves) and never tells about it."""
+    monkeypatch.setattr(backend_module, "_STATUS", None)
+    monkeypatch.setattr(backend_module, "_NOTICED", set())
+    net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.fit(X, [0, 1, 1, 0], epochs=3)
+    assert isinstance(net.trainer_.backend, NumpyBackend)
+    assert backend_module._STATUS is None  # numba was not even looked for
+
+
+def test_the_estimate_behind_auto_grows_with_the_work():
+    net = Network([784, 256, 128, 10], ["relu", "relu", "softmax"], "categorical_crossentropy", seed=0)
+    course = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    one = backend_module.numpy_seconds(net, 60_000, 128, 1)
+    assert backend_module.numpy_seconds(net, 60_000, 128, 3) == pytest.approx(3 * one)
+    assert backend_module.numpy_seconds(net, 60_000, 32, 1) > one  # more steps, more per-step cost
+    assert one > backend_module.AUTO_MIN_SECONDS  # an MNIST-sized epoch wants the kernels
+    # the course's network, 10,000 full-batch iterations: ~0.3 s of numpy, less than loading numba costs
+    assert backend_module.numpy_seconds(course, 400, None, 10_000) < backend_module.AUTO_MIN_SECONDS
+    assert not backend_module.auto_uses_numba(course, 400, None, 100)
+
+
+@needs_numba
+def test_auto_takes_the_kernels_for_a_long_run(monkeypatch):
+    monkeypatch.setattr(backend_module, "AUTO_MIN_SECONDS", 1e-6)
+    monkeypatch.setattr(backend_module, "AUTO_MIN_SECONDS_LOADED", 1e-6)
+    net = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    net.fit(X, [0, 1, 1, 0], epochs=3)
+    assert isinstance(net.trainer_.backend, NumbaBackend)
+    twin = Network([2, 3, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    twin.fit(X, [0, 1, 1, 0], epochs=3, backend="numpy")
+    np.testing.assert_allclose(net.params, twin.params, rtol=0, atol=1e-12)
+
+
 def test_cli_auto_without_numba_prints_one_line_and_trains(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "backprop", "train", "moons", "--epochs", "2", "--backend", "auto",
+    # a run long enough (a 512-512 network, 150 epochs: ~2.4 s of numpy estimated) for "auto" to want numba
+    run = subprocess.run([sys.executable, "-m", "backprop", "train", "moons", "--epochs", "150", "--layers", "512,512",
                           "--out", str(tmp_path / "m.npz"), "--quiet"], capture_output=True, text=True, timeout=300,
                          env={**__import__("os").environ, "BACKPROP_DISABLE_NUMBA": "1"})
     assert run.returncode == 0, run.stderr
     notices = [line for line in run.stderr.splitlines() if "backend='auto'" in line]
     assert notices == ["backprop: warning: backend='auto': numba is disabled by the environment variable "
-                       "BACKPROP_DISABLE_NUMBA; training with numpy"], run.stderr  # as the CLI prints warnings
+                       "BACKPROP_DISABLE_NUMBA; training with numpy (backend='numpy' silences this notice)"], run.stderr  # as the CLI prints warnings
+    short = subprocess.run([sys.executable, "-m", "backprop", "train", "moons", "--epochs", "2", "--out",
+                            str(tmp_path / "s.npz")], capture_output=True, text=True, timeout=300,
+                           env={**__import__("os").environ, "BACKPROP_DISABLE_NUMBA": "1"})
+    assert short.returncode == 0 and "backend" not in short.stderr, short.stderr  # a short run: numpy, no notice
+    assert ", numpy engine" in short.stdout.splitlines()[2]
 
 
 def test_import_backprop_does_not_import_numba():

@@ -46,6 +46,8 @@ from ._common import (
 )
 from ._data import Data, data_names, label_codes, load_data
 from ._train_options import (
+    HISTORY_LIMIT,
+    add_arguments,
     _OPTION_KEYS,
     _architecture,
     _batch_size,
@@ -79,69 +81,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "The task (binary, multiclass, regression) and its loss follow from the target unless given.",
         epilog=EXAMPLES + ", ".join(data_names()) + "\n",
     )
-    p.add_argument("data", nargs="?", help="a data set name or a .csv/.npz file (optional with --resume)")
-    d = p.add_argument_group("data")
-    d.add_argument("--target", help="the target column of a CSV (name or index; default: the last) or NPZ key (default y)")
-    d.add_argument("--samples", type=int, help="number of examples of a built-in data set")
-    d.add_argument("--data-seed", type=int, help="seed of a built-in data set (default: its canonical one)")
-    d.add_argument("--task", choices=("auto", "classification", "regression"), default="auto",
-                   help="auto: classification for text or integer targets, regression otherwise")
-    d.add_argument("--standardize", action="store_true",
-                   help="scale features to mean 0, std 1 (learned on the training part; folded into the saved first layer)")
-    d.add_argument("--validation-split", type=float, default=0.0, help="fraction held out for validation (default 0)")
-    d.add_argument("--test-split", type=float, default=0.0,
-                   help="fraction held out as a test set, never trained or validated on; scores reported at the end")
-    c = p.add_argument_group("tables (CSV files)")
-    c.add_argument("--features", help="the feature columns, comma-separated names or indices (default: all but the target)")
-    c.add_argument("--drop", help="columns to leave out, comma-separated names or indices (an id column, say)")
-    c.add_argument("--delimiter", help="the CSV delimiter (default: sniffed among , ; tab |)")
-    c.add_argument("--impute", choices=("median", "mean", "most_frequent"), default="median",
-                   help="what a missing number becomes, learned on the training rows (default median); text columns "
-                   "take their most frequent value; either way a NAME=missing indicator column is added")
-    c.add_argument("--unknown", choices=("zeros", "error"), default="zeros",
-                   help="a text value at prediction that training never saw: all-zero one-hot features and a "
-                   "warning (default), or an error")
-    n = p.add_argument_group("network")
-    n.add_argument("--layers", default="16,16", help="hidden layer sizes, comma-separated; 'none' for no hidden layer (default 16,16)")
-    n.add_argument("--activation", default="relu", help="activation of every hidden layer (default relu)")
-    n.add_argument("--activations", help="one activation per hidden layer, comma-separated (overrides --activation)")
-    n.add_argument("--output-activation", help="default: sigmoid (binary), softmax (multiclass), identity (regression)")
-    n.add_argument("--loss", help="default: binary_crossentropy, categorical_crossentropy or mse, from the task")
-    n.add_argument("--dtype", choices=("float32", "float64"), default="float64")
-    t = p.add_argument_group("training")
-    t.add_argument("--optimizer", default="adam", help="sgd, momentum, nesterov, rmsprop, adam, adamw, lbfgs (default adam)")
-    t.add_argument("--learning-rate", type=float, help="step size α (default: the optimizer's)")
-    t.add_argument("--schedule", help="learning-rate schedule: NAME or NAME:key=value,... "
-                   "(constant, step, exponential, inverse_time, cosine, plateau)")
-    t.add_argument("--epochs", type=int, default=100, help="passes over the training data (default 100)")
-    t.add_argument("--batch-size", default=None, help="examples per update, or 'full' (default 32; full for lbfgs)")
-    t.add_argument("--l2", type=float, default=0.0, help="L2 penalty λ (default 0)")
-    t.add_argument("--dropout", type=float, default=0.0, help="dropout rate of the hidden layers (default 0)")
-    t.add_argument("--clip-norm", type=float, help="clip the gradient to this global norm")
-    t.add_argument("--early-stopping", action="store_true", help="stop when the validation loss stops improving")
-    t.add_argument("--patience", type=int, default=10, help="epochs without improvement before stopping (default 10)")
-    t.add_argument("--seed", type=int, default=0, help="seed of the initial weights, shuffling, dropout and split (default 0)")
-    t.add_argument("--backend", choices=("numpy", "numba", "auto"), default="numpy",
-                   help="what computes each step: numpy (default), numba (pip install 'backprop-mlp[fast]'), "
-                   "or auto: numba when it is installed and works, else numpy")
-    o = p.add_argument_group("output")
-    o.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
-    o.add_argument("--plot", metavar="DIR", help="save learning curves, gradient norms and (2-D data) the decision boundary")
-    o.add_argument("--checkpoint-every", type=int, metavar="N", help="save a checkpoint every N epochs")
-    o.add_argument("--checkpoint", default="checkpoint.npz", metavar="PATH",
-                   help="checkpoint file; '{epoch}' in it is replaced by the epoch (default checkpoint.npz)")
-    o.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint up to --epochs")
-    o.add_argument("--quiet", action="store_true", help="no per-epoch output")
-    o.add_argument("--full-history", action="store_true",
-                   help=f"store every epoch's losses in the model file (default: at most {_HISTORY_LIMIT} epochs, "
-                   "evenly spaced, beyond that)")
-    m = p.add_argument_group("several processes (MPI: pip install 'backprop-mlp[mpi]', then mpiexec -n N backprop train ...)")
-    m.add_argument("--mpi", choices=("auto", "on", "off"), default="auto",
-                   help="auto: data-parallel over the processes when started by mpiexec/srun, else alone (default); "
-                   "on: always through MPI; off: never (each process would train alone)")
-    m.add_argument("--shard", action="store_true",
-                   help="each process reads only its own part of the rows of the data (not with --validation-split); "
-                   "the weights are the same as without it, to rounding")
+    add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -149,7 +89,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 
-_HISTORY_LIMIT = 2000  # epochs of history a model file keeps without --full-history
 
 
 @dataclass
@@ -160,7 +99,7 @@ class _Run:
     debug: bool
     sharded: bool
     data_comm: Any  # the ranks among which the rows are divided (a LocalComm without --shard)
-    backend: str = "numpy"  # what computes each step (--backend); not stored: a run resumes with any
+    backend: str = "auto"  # what computes each step (--backend); not stored: a run resumes with any
     opts: dict[str, Any] = field(default_factory=dict)
     spec: str = ""  # the data set or file
     state: dict[str, Any] | None = None  # the checkpoint's training state (--resume)
@@ -243,17 +182,7 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
 
     opts = job.opts
     shard = (comm.rank, comm.size) if job.data_comm.size > 1 else None
-    if not job.sharded and _tables.is_table_file(job.spec):  # (--shard reads CSV files the numeric way)
-        job.data, job.table, job.table_features = _tables.load_training_table(job.spec, opts)
-        data = job.data
-    else:
-        if any(opts.get(key) for key in ("features", "drop", "delimiter")) and not _tables.is_table_file(job.spec):
-            raise ValidationError("--features/--drop/--delimiter: these pick columns of a CSV file, "
-                                  f"{job.spec!r} is not one")
-        if job.sharded and any(opts.get(key) for key in ("features", "drop", "test_split")):
-            raise ValidationError("--features/--drop/--test-split: not with --shard")
-        job.data = data = load_data(job.spec, target=opts["target"], n_samples=opts["samples"],
-                                    seed=opts["data_seed"], shard=shard)
+    job.data = data = _read_data(job, opts, shard)
     if shard is not None and len(data.X) == 0:  # array_split: only when the rows are fewer than the processes
         raise ValidationError(f"--shard: {data.name!r} has fewer rows than the {comm.size} processes, so this "
                               "one has none; use fewer processes, or no --shard")
@@ -263,6 +192,27 @@ def _read_inputs(args: argparse.Namespace, job: _Run) -> None:
                               "fractional numbers; use a regression loss (mse, mae, huber)")
     if opts.get("test_split"):
         _hold_out_test(job)
+
+
+def _read_data(job: _Run, opts: dict[str, Any], shard: tuple[int, int] | None) -> Data:
+    """The training data: a table (CSV with preprocessing) or numbers (a data set, NPZ, or with --shard a CSV)."""
+    if not job.sharded and _tables.is_table_file(job.spec):  # (--shard reads CSV files the numeric way)
+        data, job.table, job.table_features = _tables.load_training_table(job.spec, opts)
+        return data
+    if any(opts.get(key) for key in ("features", "drop", "delimiter")) and not _tables.is_table_file(job.spec):
+        raise ValidationError("--features/--drop/--delimiter: these pick columns of a CSV file, "
+                              f"{job.spec!r} is not one")
+    if job.sharded and any(opts.get(key) for key in ("features", "drop", "test_split")):
+        raise ValidationError("--features/--drop/--test-split: not with --shard")
+    try:
+        return load_data(job.spec, target=opts["target"], n_samples=opts["samples"], seed=opts["data_seed"],
+                         shard=shard)
+    except ValidationError as exc:
+        if job.sharded and ("string features" in str(exc) or "missing value" in str(exc)):
+            raise ValidationError(f"{exc}; with --shard each process reads only its own rows, as numbers: text "
+                                  "columns and missing cells need a preprocessing fitted on all the rows, so "
+                                  "train without --shard (one process, or every process holding all rows)") from None
+        raise
 
 
 def _hold_out_test(job: _Run) -> None:
@@ -341,6 +291,9 @@ def _build(job: _Run) -> None:
                               f"that, received {job.epochs}")
 
 
+_ENGINES = {"numpy": "numpy engine", "numba": "compiled kernels (numba)"}  # what --backend resolved to
+
+
 def _train(args: argparse.Namespace, job: _Run) -> None:
     """Print what is about to run, then train (with the gradient-norm, checkpoint and progress callbacks)."""
     comm, net, trainer, opts, data = job.comm, job.net, job.trainer, job.opts, job.data
@@ -367,8 +320,8 @@ def _train(args: argparse.Namespace, job: _Run) -> None:
     if progress is not None:
         callbacks.append(_on_root(progress, comm))
 
-    _print_plan(args, job)
     train_data = TrainingData(net, job.X_train, job.y_train, shard_comm=comm if job.sharded else None)
+    _print_plan(args, job, train_data)
     if job.state is None and not job.sharded and comm.size == 1 and len(job.X_train) <= 1_000_000:
         try:
             job.initial_loss = evaluate_loss(net, train_data)["loss"]
@@ -384,7 +337,7 @@ def _train(args: argparse.Namespace, job: _Run) -> None:
             root_print(f"checkpoints saved: {'… ' if len(saved) > 3 else ''}{', '.join(saved[-3:])}", comm=comm)
 
 
-def _print_plan(args: argparse.Namespace, job: _Run) -> None:
+def _print_plan(args: argparse.Namespace, job: _Run, train_data: TrainingData) -> None:
     """The data, the network, the training options (and the processes, the resumed epoch), on rank 0."""
     comm, net, trainer, opts, data = job.comm, job.net, job.trainer, job.opts, job.data
     n_classes = "" if job.classes is None else f", {len(job.classes)} classes"
@@ -398,8 +351,10 @@ def _print_plan(args: argparse.Namespace, job: _Run) -> None:
                f"{net.dtype.name}", comm=comm)
     rate = trainer.schedule if opts["schedule"] else (f"{trainer.schedule(0):g}" if trainer.schedule is not None else "n/a")
     span = f"epochs {trainer.epoch + 1}-{job.epochs}" if job.state is not None else f"{job.epochs} epochs"
+    sys.stdout.flush()  # what is known so far, before numba may load or compile the kernels
+    trainer.resolve_backend(train_data, job.epochs - trainer.epoch)
     root_print(f"training: {trainer.optimizer.name}, learning rate {rate}, batch size {_batch_size(opts) or 'full'}, "
-               f"{span}, seed {opts['seed']}", comm=comm)
+               f"{span}, seed {opts['seed']}, {_ENGINES[trainer.backend.name]}", comm=comm)
     if comm.size > 1:
         rows = "each reading only its own part of the rows" if job.sharded else "each holding every row"
         root_print(f"processes: {comm.size} (MPI), {rows}; rank 0 prints and writes the files", comm=comm)
@@ -436,10 +391,10 @@ def _finish(args: argparse.Namespace, job: _Run) -> int:
         job.save_options["metadata"].update(
             created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             epochs=trainer.epoch,
-            history=history.to_dict() if args.full_history else bounded_history(history.to_dict(), _HISTORY_LIMIT),
+            history=history.to_dict() if args.full_history else bounded_history(history.to_dict(), HISTORY_LIMIT),
             gradient_norms=[job.norms.norms[i].tolist() for i in
                             kept_epochs(len(job.norms.norms), len(job.norms.norms) if args.full_history
-                                        else _HISTORY_LIMIT)[0]],
+                                        else HISTORY_LIMIT)[0]],
             scores=scores, command=" ".join(["backprop", *sys.argv[1:]]) if sys.argv else "backprop train",
         )
         model_io.save(final, args.out, **job.save_options)

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..core.validation import BackpropError, InputTypeError, ValidationError, describe
 
-__all__ = ["BACKENDS", "BackendNotice", "NumpyBackend", "NumbaBackend", "get_backend", "numba_status"]
+__all__ = ["AUTO_MIN_SECONDS", "BACKENDS", "BackendNotice", "NumpyBackend", "NumbaBackend", "auto_uses_numba",
+           "check_backend", "get_backend", "numba_status", "numpy_seconds"]
 
 BACKENDS = ("numpy", "numba", "auto")
 _INSTALL = "pip install 'backprop-mlp[fast]'"
@@ -189,29 +190,72 @@ def _format_notice(message, category, filename, lineno, line=None, _default=warn
     return _default(message, category, filename, lineno, line)
 
 
+_NOTICED: set[str] = set()  # the reasons already told in this process
+
+
 def _notice(message: str) -> None:
-    """The one-line notice of ``backend="auto"`` falling back to numpy."""
+    """The one-line notice of ``backend="auto"`` (the default) falling back to numpy: once per
+    process and reason, since every ``fit`` of a process without numba would otherwise repeat it."""
+    if message in _NOTICED:
+        return
+    _NOTICED.add(message)
     if warnings.formatwarning is not _format_notice:
         warnings.formatwarning = _format_notice
-    warnings.warn(f"backend='auto': {message}; training with numpy", BackendNotice, stacklevel=4)
+    warnings.warn(f"backend='auto': {message}; training with numpy "
+                  "(backend='numpy' silences this notice)", BackendNotice, stacklevel=4)
 
 
-def get_backend(spec: Any, net: Any, optimizer: Any = None) -> NumpyBackend | NumbaBackend:
-    """The backend named ``spec`` ("numpy", "numba", "auto", or a backend object), bound to ``net``;
-    with ``optimizer``, its update kernel is compiled too.
+#: "auto" uses the compiled kernels for a run the numpy engine would take at least this long
+#: (estimated): importing numba and loading a network's kernels costs about 1–2 s per process
+#: (compiling them, the first time on a machine, more), which a shorter run would not repay.
+AUTO_MIN_SECONDS = 2.0
+#: The same once numba is imported and working in this process (a notebook, a loop of fits).
+AUTO_MIN_SECONDS_LOADED = 0.25
 
-    "auto" falls back to numpy with a one-line :class:`BackendNotice` when numba is missing, does
-    not work with the installed numpy, or fails to compile this network's kernels; "numba" raises
-    :class:`ValidationError` in those cases.
-    """
+
+def numpy_seconds(net: Any, n_examples: int, batch_size: int | None, epochs: int) -> float:
+    """A rough estimate of the numpy engine's time for ``epochs`` epochs: per step, a fixed cost per
+    layer (the numpy calls, ~12 µs), plus ~6 flops per parameter and example at 20 GFLOP/s."""
+    batch = n_examples if batch_size is None or batch_size >= n_examples else max(int(batch_size), 1)
+    steps = epochs * -(-n_examples // max(batch, 1))
+    return steps * 12e-6 * net.n_layers + 6.0 * net.n_params * n_examples * epochs / 20e9
+
+
+def auto_uses_numba(net: Any, n_examples: int, batch_size: int | None, epochs: int) -> bool:
+    """Whether ``backend="auto"`` tries the compiled kernels for this run: when the numpy engine
+    would take at least :data:`AUTO_MIN_SECONDS` (:data:`AUTO_MIN_SECONDS_LOADED` once numba is
+    loaded in this process)."""
+    loaded = _STATUS is not None and _STATUS[0]
+    return numpy_seconds(net, n_examples, batch_size, epochs) >= (AUTO_MIN_SECONDS_LOADED if loaded else AUTO_MIN_SECONDS)
+
+
+def check_backend(spec: Any) -> Any:
+    """``spec`` as a lower-case name of :data:`BACKENDS`, or the backend object it is."""
     if isinstance(spec, (NumpyBackend, NumbaBackend)):
-        return spec if spec.net is net else type(spec)(net)
+        return spec
     if not isinstance(spec, str):
         raise InputTypeError(f"backend: expected one of {list(BACKENDS)}, received {describe(spec)}")
     key = spec.lower()
     if key not in BACKENDS:
         raise ValidationError(f"backend: expected one of {list(BACKENDS)}, received {spec!r}")
-    if key == "numpy":
+    return key
+
+
+def get_backend(spec: Any, net: Any, optimizer: Any = None,
+                run: tuple[int, int | None, int] | None = None) -> NumpyBackend | NumbaBackend:
+    """The backend named ``spec`` ("numpy", "numba", "auto", or a backend object), bound to ``net``;
+    with ``optimizer``, its update kernel is compiled too.
+
+    "auto" with ``run`` = (examples, batch size, epochs) takes the numpy engine, silently, for a
+    run too short to repay loading the kernels (:func:`auto_uses_numba`). Otherwise it falls back
+    to numpy with a one-line :class:`BackendNotice` when numba is missing, does not work with the
+    installed numpy, or fails to compile this network's kernels; "numba" raises
+    :class:`ValidationError` in those cases.
+    """
+    key = check_backend(spec)
+    if not isinstance(key, str):
+        return key if key.net is net else type(key)(net)
+    if key == "numpy" or (key == "auto" and run is not None and not auto_uses_numba(net, *run)):
         return NumpyBackend(net)
     usable, reason = numba_status()
     if not usable:

@@ -106,7 +106,7 @@ class BaseNeuralNet(BaseEstimator):
         clip_norm=None,
         dtype=None,
         init="sklearn",
-        backend="numpy",
+        backend="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

@@ -73,10 +73,11 @@ PARAMETERS = """
     init : "sklearn", a backprop initializer name or callable, default="sklearn"
         "sklearn" draws weights and biases from scikit-learn's Glorot-uniform; anything else is
         backprop's initializer for the weights ("auto", "he_normal", …) with zero biases.
-    backend : "numpy", "numba" or "auto", default="numpy"
-        What computes each training step: backprop's numpy engine, its compiled kernels
-        (``pip install 'backprop-mlp[fast]'``; the same numbers to rounding), or "auto": numba
-        when installed and working, else numpy with a one-line notice.
+    backend : "auto", "numba" or "numpy", default="auto"
+        What computes each training step: "auto" uses backprop's compiled kernels (numba,
+        ``pip install 'backprop-mlp[fast]'``; the same numbers to rounding) for a fit long
+        enough to repay loading them, when numba is installed and works (else the numpy engine
+        with a one-line notice); "numba" insists on the kernels; "numpy" is the reference engine.
 """
 
 ATTRIBUTES = """

@@ -86,7 +86,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         clip_norm=None,
         dtype=None,
         init="sklearn",
-        backend="numpy",
+        backend="auto",
     ):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,

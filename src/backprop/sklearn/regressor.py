@@ -78,7 +78,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         clip_norm=None,
         dtype=None,
         init="sklearn",
-        backend="numpy",
+        backend="auto",
     ):
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,

@@ -49,7 +49,7 @@ from ..core.validation import (
     check_positive_float,
     describe,
 )
-from ..kernels import get_backend
+from ..kernels import check_backend, get_backend
 from ..optim import LBFGS, Optimizer, as_schedule, get_optimizer
 from ..optim.schedules import Schedule
 from . import parallel
@@ -113,7 +113,7 @@ class Trainer:
         clip_norm: float | None = None,
         comm: Communicator | None = None,
         incremental: bool = False,
-        backend: Any = "numpy",
+        backend: Any = "auto",
     ):
         self.options = {"optimizer": optimizer, "learning_rate": learning_rate, "batch_size": batch_size,
                         "shuffle": shuffle, "seed": seed, "l2": l2, "dropout": dropout, "clip_norm": clip_norm,
@@ -153,7 +153,26 @@ class Trainer:
         self._masks: parallel.GlobalBatchMasks | None = None  # several processes: set by synchronize()
         self._agreement = np.zeros(2)  # several processes: [stop requested, Ctrl-C pending]
         # What computes each step's gradient and update: backprop.kernels ("numpy", "numba", "auto").
-        self.backend = get_backend(backend, net, self.optimizer)
+        # "auto" is resolved when the first run says how much work there is (resolve_backend).
+        self._backend_spec = check_backend(backend)
+        self._backend = None if self._backend_spec == "auto" else get_backend(backend, net, self.optimizer)
+
+    @property
+    def backend(self) -> Any:
+        """What computes each step (a :mod:`backprop.kernels` backend). "auto" not resolved by a run
+        (:meth:`train_batch` called directly) is the numpy engine: nothing says the work would repay
+        loading the compiled kernels."""
+        if self._backend is None:
+            self._backend = get_backend(self._backend_spec, self.net, self.optimizer, run=(1, None, 1))
+        return self._backend
+
+    def resolve_backend(self, data: TrainingData, epochs: int) -> Any:
+        """Resolve "auto" for a run of ``epochs`` epochs over ``data`` (once: later runs keep it).
+        Depends only on what every process of a distributed run shares (the data set's size)."""
+        if self._backend is None:
+            self._backend = get_backend(self._backend_spec, self.net, self.optimizer,
+                                        run=(data.m, self.batch_size, max(int(epochs), 1)))
+        return self._backend
 
     def synchronize(self) -> None:
         """Several processes: take rank 0's parameters and RNG state (collective; once, before the first step).
@@ -342,6 +361,7 @@ class Trainer:
         if progress is not None and self.comm.rank == 0:
             callbacks.append(progress)
         self.synchronize()
+        self.resolve_backend(data, epochs)
         for cb in callbacks:
             cb.on_train_begin(self)
         try:
