@@ -72,6 +72,15 @@ def test_shard_refuses_a_validation_split_even_alone(labelled_csv, capsys):
     assert err.count("\n") == 1 and "--validation-split: not with --shard" in err
 
 
+@pytest.mark.parametrize("cells, said", [("1,east,0", "string features"), ("1,,0", "missing value")])
+def test_shard_says_why_a_table_with_text_or_missing_cells_needs_all_rows(tmp_path, capsys, cells, said):
+    (tmp_path / "t.csv").write_text(f"a,region,y\n{cells}\n2,3,1\n3,4,0\n")
+    assert main(["train", str(tmp_path / "t.csv"), "--shard", "--epochs", "1", "--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err and "train without --shard" in err
+    assert main(["train", str(tmp_path / "t.csv"), "--epochs", "1", "--out", str(tmp_path / "m.npz"), "--quiet"]) == 0
+
+
 def test_shard_alone_trains_like_no_shard(labelled_csv, tmp_path, capsys):
     common = ["train", str(labelled_csv), "--epochs", "2", "--layers", "4", "--quiet"]
     assert main([*common, "--out", str(tmp_path / "a.npz")]) == 0
