@@ -90,3 +90,23 @@ def test_no_module_over_about_500_lines():
     long = {name: n for name, path in _modules().items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > LONG_MODULES.get(name, 510)}
     assert long == {}
+
+
+def test_import_backprop_leaves_the_tools_for_first_use():
+    """``import backprop`` does not import the learner's tools; they load on first use, and the
+    top-level names stay the functions even after their modules were imported directly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, backprop as bp\n"
+        "lazy = ['backprop.explanation', 'backprop.check', 'backprop.tables', 'backprop.data', 'backprop.display']\n"
+        "print(sorted(m for m in lazy if m in sys.modules))\n"
+        "from backprop import explain, check_backprop, fit_table\n"
+        "import backprop.attribute, backprop.explanation, backprop.check, backprop.tables\n"
+        "print([callable(f) for f in (bp.attribute, bp.explain, bp.check_backprop, bp.fit_table, explain)])\n"
+        "print(bp.explain is backprop.explanation.explain, 'explain' in dir(bp) or 'explain' in bp.__all__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "[True, True, True, True, True]", "True True"]

@@ -23,12 +23,11 @@ from .core import (
     register_activation,
 )
 
+# Eager: importing the submodule backprop.attribute would otherwise leave the module, not the
+# function, as the package's attribute "attribute".
 from .attribute import attribute
-from .check import check_backprop
-from .explanation import explain
 from .io import ModelFileError, from_torch_state_dict, load, save, to_torch_state_dict
 from .model import Network
-from .tables import fit_table
 from .train import Callback, History
 
 
@@ -64,10 +63,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """``bp.plot``, ``bp.data``, ``bp.shallow``, ``bp.reference`` without importing them first (loaded on first use)."""
-    if name in ("data", "plot", "reference", "shallow"):
-        import importlib
+# The learner's and practitioner's tools, imported on first use so that ``import backprop`` stays light.
+_LAZY_FUNCTIONS = {"check_backprop": "check", "explain": "explanation", "fit_table": "tables"}
 
+
+def __getattr__(name: str):
+    """``bp.plot``, ``bp.data``, ``bp.shallow``, ``bp.reference`` and the tools of ``_LAZY_FUNCTIONS``
+    without importing them first (loaded on first use)."""
+    import importlib
+
+    if name in ("data", "plot", "reference", "shallow"):
         return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_FUNCTIONS:
+        function = getattr(importlib.import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+        globals()[name] = function  # later lookups skip this hook
+        return function
     raise AttributeError(f"module 'backprop' has no attribute {name!r}")

@@ -378,6 +378,16 @@ def test_the_estimate_behind_auto_grows_with_the_work():
     assert not backend_module.auto_uses_numba(course, 400, None, 100)
 
 
+def test_auto_takes_less_work_once_numba_is_loaded_but_not_in_a_distributed_run(monkeypatch):
+    course = Network([2, 4, 1], ["tanh", "sigmoid"], "binary_crossentropy", seed=0)
+    monkeypatch.setattr(backend_module, "_STATUS", None)  # numba not loaded in this process
+    assert not backend_module.auto_uses_numba(course, 400, None, 20_000)
+    monkeypatch.setattr(backend_module, "_STATUS", (True, "numba"))  # loaded: ~0.5 s of numpy is worth it
+    assert backend_module.auto_uses_numba(course, 400, None, 20_000)
+    # every process of a distributed run must decide alike, whatever it loaded before
+    assert not backend_module.auto_uses_numba(course, 400, None, 20_000, alone=False)
+
+
 @needs_numba
 def test_auto_takes_the_kernels_for_a_long_run(monkeypatch):
     monkeypatch.setattr(backend_module, "AUTO_MIN_SECONDS", 1e-6)

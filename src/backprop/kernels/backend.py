@@ -221,11 +221,12 @@ def numpy_seconds(net: Any, n_examples: int, batch_size: int | None, epochs: int
     return steps * 12e-6 * net.n_layers + 6.0 * net.n_params * n_examples * epochs / 20e9
 
 
-def auto_uses_numba(net: Any, n_examples: int, batch_size: int | None, epochs: int) -> bool:
+def auto_uses_numba(net: Any, n_examples: int, batch_size: int | None, epochs: int, *, alone: bool = True) -> bool:
     """Whether ``backend="auto"`` tries the compiled kernels for this run: when the numpy engine
     would take at least :data:`AUTO_MIN_SECONDS` (:data:`AUTO_MIN_SECONDS_LOADED` once numba is
-    loaded in this process)."""
-    loaded = _STATUS is not None and _STATUS[0]
+    loaded in this process, when ``alone``: the processes of a distributed run must decide alike,
+    whatever each ran before)."""
+    loaded = alone and _STATUS is not None and _STATUS[0]
     return numpy_seconds(net, n_examples, batch_size, epochs) >= (AUTO_MIN_SECONDS_LOADED if loaded else AUTO_MIN_SECONDS)
 
 
@@ -242,12 +243,13 @@ def check_backend(spec: Any) -> Any:
 
 
 def get_backend(spec: Any, net: Any, optimizer: Any = None,
-                run: tuple[int, int | None, int] | None = None) -> NumpyBackend | NumbaBackend:
+                run: tuple[int, int | None, int] | None = None, *, alone: bool = True) -> NumpyBackend | NumbaBackend:
     """The backend named ``spec`` ("numpy", "numba", "auto", or a backend object), bound to ``net``;
     with ``optimizer``, its update kernel is compiled too.
 
     "auto" with ``run`` = (examples, batch size, epochs) takes the numpy engine, silently, for a
-    run too short to repay loading the kernels (:func:`auto_uses_numba`). Otherwise it falls back
+    run too short to repay loading the kernels (:func:`auto_uses_numba`; ``alone``: False for one
+    process of a distributed run). Otherwise it falls back
     to numpy with a one-line :class:`BackendNotice` when numba is missing, does not work with the
     installed numpy, or fails to compile this network's kernels; "numba" raises
     :class:`ValidationError` in those cases.
@@ -255,7 +257,7 @@ def get_backend(spec: Any, net: Any, optimizer: Any = None,
     key = check_backend(spec)
     if not isinstance(key, str):
         return key if key.net is net else type(key)(net)
-    if key == "numpy" or (key == "auto" and run is not None and not auto_uses_numba(net, *run)):
+    if key == "numpy" or (key == "auto" and run is not None and not auto_uses_numba(net, *run, alone=alone)):
         return NumpyBackend(net)
     usable, reason = numba_status()
     if not usable:

@@ -171,7 +171,7 @@ class Trainer:
         Depends only on what every process of a distributed run shares (the data set's size)."""
         if self._backend is None:
             self._backend = get_backend(self._backend_spec, self.net, self.optimizer,
-                                        run=(data.m, self.batch_size, max(int(epochs), 1)))
+                                        run=(data.m, self.batch_size, max(int(epochs), 1)), alone=self.comm.size == 1)
         return self._backend
 
     def synchronize(self) -> None:
