@@ -82,6 +82,8 @@ def test_the_graph_of_a_messy_csv_model_predicts_the_raw_csv_as_backprop_does(tr
                              "--dtype", dtype], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr  # everything the model holds is in the graph
+    assert f"{dtype}; inputs, one per column (N, 1): age, region (text), income, plan (text); outputs label, " \
+           "probabilities" in result.stdout
     proto = onnx.load(str(out_path))
     kinds = {i.name: i.type.tensor_type.elem_type for i in proto.graph.input}
     float_elem = onnx.TensorProto.FLOAT if dtype == "float32" else onnx.TensorProto.DOUBLE

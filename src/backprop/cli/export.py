@@ -15,7 +15,8 @@ EXAMPLES = """examples:
   backprop export model.npz --onnx model64.onnx --dtype float64
   backprop export checkpoint-100.npz --onnx ck.onnx --opset 18
 
-The graph takes X (N, n_features) and gives 'label' and 'probabilities' (classifiers, labels
+The graph takes X (N, n_features) — or, for a model trained on a table with text columns,
+one (N, 1) input per column of the table (text as strings) — and gives 'label' and 'probabilities' (classifiers, labels
 in the model's classes) or 'variable' (regression), computed as the library computes them.
 Needs: pip install 'backprop-mlp[onnx]'
 """
@@ -47,10 +48,14 @@ def run(args: argparse.Namespace) -> int:
         proto = to_onnx(args.model, args.onnx, dtype=args.dtype, opset=args.opset)
     props = {p.key: p.value for p in proto.metadata_props}
     outputs = ", ".join(o.name for o in proto.graph.output)
-    n_in = proto.graph.input[0].type.tensor_type.shape.dim[1].dim_value
+    inputs = proto.graph.input
+    if len(inputs) == 1:
+        described = f"input {inputs[0].name} (N, {inputs[0].type.tensor_type.shape.dim[1].dim_value})"
+    else:  # one input per table column
+        text = {i.name for i in inputs if i.type.tensor_type.elem_type == 8}  # TensorProto.STRING
+        described = f"inputs, one per column (N, 1): {', '.join(n + (' (text)' if n in text else '') for n in (i.name for i in inputs))}"
     print(f"model: {args.model} ({props['backprop.source']}, task {props['backprop.task']})")
-    print(f"ONNX: {args.onnx} (opset {proto.opset_import[0].version}, {args.dtype}; input X (N, {n_in}); "
-          f"outputs {outputs})")
+    print(f"ONNX: {args.onnx} (opset {proto.opset_import[0].version}, {args.dtype}; {described}; outputs {outputs})")
     for note in json.loads(props["backprop.preprocessing"]):
         print(f"in the graph: {note}")
     for warning in caught:
