@@ -78,8 +78,12 @@ def compare(name: str, n_splits: int = 5, random_state: int = 0, backends: tuple
     splitter = (StratifiedKFold if CASES[name]["kind"] == "classifier" else KFold)(
         n_splits, shuffle=True, random_state=random_state)
     out: dict[str, Any] = {side: {"scores": [], "fit_seconds": [], "epochs": []} for side in sides}
-    for _, model in extra:  # compile (or load) the kernels outside the timed fits
-        clone(model).fit(X[:20], y[:20])
+    for _, model in extra:  # compile (or load) the kernels outside the timed fits, on the real shapes and batches
+        warm = clone(model)
+        warm[-1].set_params(max_iter=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warm.fit(X, y)
     for fold, (train, test) in enumerate(splitter.split(X, y)):
         order = [("ours", ours), ("theirs", theirs)] + extra
         for side, model in order if fold % 2 == 0 else order[::-1]:
