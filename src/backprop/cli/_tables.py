@@ -131,3 +131,21 @@ def model_table_data(path: str, model: Any, target: Any, delimiter: str | None, 
     X = pre.transform(table)
     return Data(X, y, pre.feature_names_, name, path, model.classes is not None,
                 None if model.classes is None else np.asarray(model.classes))
+
+
+def model_and_data(args: Any, need_target: bool) -> tuple[Any, Any, Data]:
+    """``predict``/``evaluate``: the model file, the network to predict with (a ``--standardize``
+    checkpoint's scaling folded in, as in the final model) and the data: a raw table through the
+    model's own preprocessing, or numbers."""
+    from .. import io as model_io
+    from ._data import load_data
+
+    model = model_io.read_model(args.model)
+    net = model.predictor()
+    if model.preprocessor is not None and is_table_file(args.data):
+        data = model_table_data(args.data, model, args.target, args.delimiter, need_target=need_target)
+    else:
+        data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
+                         n_inputs=net.layer_sizes[0], target_name=model.target_name,
+                         feature_names=model.feature_names)
+    return model, net, data

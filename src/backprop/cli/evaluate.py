@@ -7,11 +7,10 @@ import os
 
 import numpy as np
 
-from .. import io as model_io
 from .. import metrics
 from ._common import check_output_path, describe_network, fmt, make_parser
-from ._data import data_names, load_data, model_targets
-from ._tables import is_table_file, model_table_data
+from ._data import data_names, model_targets
+from ._tables import model_and_data
 from ._paths import check_command_paths
 
 EXAMPLES = """examples:
@@ -52,14 +51,7 @@ def run(args: argparse.Namespace) -> int:
         from ..plot import _pyplot
 
         _pyplot()  # the missing extra named before any work
-    model = model_io.read_model(args.model)
-    net = model.predictor()  # a --standardize checkpoint: its scaling folded in, as in the final model
-    if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
-        data = model_table_data(args.data, model, args.target, args.delimiter, need_target=True)
-    else:
-        data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
-                         n_inputs=net.layer_sizes[0], target_name=model.target_name,
-                         feature_names=model.feature_names)
+    model, net, data = model_and_data(args, need_target=True)
     if data.y is None:
         raise ValueError(f"data: {data.name!r} has no target column to evaluate against; use 'backprop predict'")
     if net.task == "regression" and np.asarray(data.y).dtype.kind not in "iuf":

@@ -14,8 +14,8 @@ from .. import io as model_io
 from ..io.atomic import write_output
 from ..io.paths import is_stream
 from ._common import make_parser
-from ._data import data_names, load_data, predicted_labels
-from ._tables import is_table_file, model_table_data
+from ._data import data_names, predicted_labels
+from ._tables import model_and_data
 from ._paths import check_command_paths
 
 EXAMPLES = """examples:
@@ -81,14 +81,7 @@ def _rows(net, classes, X: np.ndarray, proba: bool) -> tuple[list[str], list[lis
 
 def run(args: argparse.Namespace) -> int:
     check_command_paths(args, models=("model",), data=("data",), outputs=("out",), streams=("out",))
-    model = model_io.read_model(args.model)
-    net = model.predictor()  # a --standardize checkpoint: its scaling folded in, as in the final model
-    if model.preprocessor is not None and is_table_file(args.data):  # a raw table: the model's own steps
-        data = model_table_data(args.data, model, args.target, args.delimiter, need_target=False)
-    else:
-        data = load_data(args.data, target=args.target, n_samples=args.samples, seed=args.data_seed,
-                         n_inputs=net.layer_sizes[0], target_name=model.target_name,
-                         feature_names=model.feature_names)
+    model, net, data = model_and_data(args, need_target=False)
     header, body = _rows(net, model.classes, data.X, args.proba)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
